@@ -326,15 +326,23 @@ CK_RV tsr_object_add(tsr_session *s, tsr_attrs **objs, size_t n, CK_OBJECT_HANDL
 
 void tsr_object_drop_session(tsr_token *t, CK_SESSION_HANDLE owner)
 {
-    for (size_t i = 0; i < t->objects.cap; i++) {
+    size_t n = 0;
+    tsr_object **gone;
+
+    if (t->session_objects == 0)
+        return;
+    gone = calloc(t->session_objects, sizeof(*gone));
+    for (size_t i = 0; gone != NULL && i < t->objects.cap; i++) {
         tsr_object *o = t->objects.vals[i];
-        if (t->objects.keys[i] == 0 || o->is_token || o->owner != owner)
-            continue;
-        tsr_hmap_take(&t->objects, o->handle);
-        t->session_objects--;
-        tsr_object_unref(o);
-        i = (size_t)-1; /* the table shifted: start over */
+        if (t->objects.keys[i] != 0 && !o->is_token && o->owner == owner)
+            gone[n++] = o;
     }
+    for (size_t i = 0; i < n; i++) {
+        tsr_hmap_take(&t->objects, gone[i]->handle);
+        t->session_objects--;
+        tsr_object_unref(gone[i]);
+    }
+    free(gone);
 }
 
 CK_RV tsr_object_pkey(tsr_token *t, tsr_object *o, EVP_PKEY **out)

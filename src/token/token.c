@@ -10,19 +10,25 @@
 
 char *tsr_token_path(const char *serial_or_name);
 
+/* Drops cached objects matching `keep == false`; collects first because
+ * taking from the map moves its entries. */
 static void drop_objects_locked(tsr_token *t, bool token_objects_only)
 {
-    for (size_t i = 0; i < t->objects.cap; i++) {
-        tsr_object *o;
-        if (t->objects.keys[i] == 0)
-            continue;
-        o = t->objects.vals[i];
-        if (token_objects_only && !o->is_token)
-            continue;
-        tsr_hmap_take(&t->objects, o->handle);
-        tsr_object_unref(o);
-        i = (size_t)-1; /* the table shifted: start over */
+    size_t n = 0;
+    tsr_object **gone = calloc(t->objects.n + 1, sizeof(*gone));
+
+    for (size_t i = 0; gone != NULL && i < t->objects.cap; i++) {
+        tsr_object *o = t->objects.vals[i];
+        if (t->objects.keys[i] != 0 && (!token_objects_only || o->is_token))
+            gone[n++] = o;
     }
+    for (size_t i = 0; i < n; i++) {
+        tsr_hmap_take(&t->objects, gone[i]->handle);
+        if (!gone[i]->is_token)
+            t->session_objects--;
+        tsr_object_unref(gone[i]);
+    }
+    free(gone);
 }
 
 CK_RV tsr_token_load_meta_locked(tsr_token *t)
