@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,31 +65,6 @@ static const char *const stmt_sql[N_STMTS] = {
     [ST_OBJ_COUNT] = "SELECT count(*), coalesce(sum(is_private <> 0), 0) FROM objects",
 };
 
-/* The blob columns a query may constrain, most selective first.  The first
- * one set that has an index of its own drives the search; the others are
- * written `+col = ?`, which SQLite checks on the rows found but never uses to
- * pick an index, so the plan does not depend on the planner's guesses. */
-static const struct find_col {
-    const char *name;
-    size_t offset; /* of its tsr_blob in tsr_store_query */
-    bool indexed;  /* serial is indexed only behind issuer */
-} find_cols[] = {
-    {"value_hash", offsetof(tsr_store_query, value_hash), true},
-    {"issuer", offsetof(tsr_store_query, issuer), true},
-    {"serial", offsetof(tsr_store_query, serial), false},
-    {"ckaid", offsetof(tsr_store_query, ckaid), true},
-    {"subject", offsetof(tsr_store_query, subject), true},
-    {"label", offsetof(tsr_store_query, label), true},
-};
-
-#define N_FIND_COLS      (sizeof(find_cols) / sizeof(find_cols[0]))
-#define FIND_CLASS       (1u << N_FIND_COLS)
-#define FIND_PUBLIC      (1u << (N_FIND_COLS + 1))
-#define N_FIND_STMTS     (1u << (N_FIND_COLS + 2))
-#define FIND_SQL_MAX     512
-#define IS_SERIAL(i)     (strcmp(find_cols[i].name, "serial") == 0)
-#define QUERY_BLOB(q, i) ((const tsr_blob *)((const char *)(q) + find_cols[i].offset))
-
 struct tsr_store {
     pthread_mutex_t lock; /* recursive; see the top of the file */
     sqlite3 *db;
@@ -98,7 +72,7 @@ struct tsr_store {
     bool in_txn;
     sqlite3_int64 data_version; /* last seen by tsr_store_changed */
     sqlite3_stmt *stmt[N_STMTS];
-    sqlite3_stmt *find[N_FIND_STMTS]; /* prepared on first use, by query mask */
+    tsr_find_cache *finds; /* tsr_store_find's statements */
 };
 
 static void store_lock(tsr_store *st)
@@ -131,7 +105,7 @@ static CK_RV step_done(tsr_store *st, sqlite3_stmt *s)
 
 /* NULL pointer binds SQL NULL (absent); an empty value binds a zero-length
  * blob, which sqlite3_bind_blob would turn into NULL given a NULL pointer. */
-static int bind_blob(sqlite3_stmt *s, int idx, const void *p, size_t len)
+int tsr_sql_bind_blob(sqlite3_stmt *s, int idx, const void *p, size_t len)
 {
     if (p == NULL)
         return sqlite3_bind_null(s, idx);
@@ -265,7 +239,8 @@ static tsr_store *store_alloc(const char *path)
     pthread_mutex_init(&st->lock, &attr);
     pthread_mutexattr_destroy(&attr);
     st->dir = dir_of(path);
-    if (st->dir == NULL) {
+    st->finds = tsr_find_cache_new();
+    if (st->dir == NULL || st->finds == NULL) {
         tsr_store_free(st);
         return NULL;
     }
@@ -324,8 +299,7 @@ void tsr_store_free(tsr_store *st)
         return;
     for (i = 0; i < N_STMTS; i++)
         sqlite3_finalize(st->stmt[i]);
-    for (i = 0; i < N_FIND_STMTS; i++)
-        sqlite3_finalize(st->find[i]);
+    tsr_find_cache_free(st->finds);
     /* An open transaction is rolled back by the close. */
     sqlite3_close(st->db);
     pthread_mutex_destroy(&st->lock);
@@ -442,7 +416,7 @@ static CK_RV meta_put_locked(tsr_store *st, const char *key, const void *val, si
 
     rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK)
-        rc = bind_blob(s, 2, val != NULL ? val : "", len);
+        rc = tsr_sql_bind_blob(s, 2, val != NULL ? val : "", len);
     if (rc != SQLITE_OK) {
         stmt_done(s);
         return tsr_sql_fail(st->db, rc);
@@ -674,7 +648,7 @@ static int bind_row(sqlite3_stmt *s, const tsr_store_row *row)
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int(s, 3, row->is_private ? 1 : 0);
     for (i = 0; i < sizeof(blobs) / sizeof(blobs[0]) && rc == SQLITE_OK; i++)
-        rc = bind_blob(s, (int)i + 4, blobs[i]->p, blobs[i]->len);
+        rc = tsr_sql_bind_blob(s, (int)i + 4, blobs[i]->p, blobs[i]->len);
     return rc;
 }
 
@@ -783,136 +757,12 @@ CK_RV tsr_store_count(tsr_store *st, uint64_t *all, uint64_t *private_count)
 
 /* ---- searches ---- */
 
-static unsigned query_mask(const tsr_store_query *q)
-{
-    unsigned mask = 0;
-    size_t i;
-
-    for (i = 0; i < N_FIND_COLS; i++)
-        if (QUERY_BLOB(q, i)->p != NULL)
-            mask |= 1u << i;
-    if (q->has_class)
-        mask |= FIND_CLASS;
-    if (!q->include_private)
-        mask |= FIND_PUBLIC;
-    return mask;
-}
-
-/* The SELECT for a mask.  Parameters are bound in the order written: the
- * set columns of find_cols, then the class. */
-static void find_sql(unsigned mask, char *sql, size_t size)
-{
-    size_t i, primary = N_FIND_COLS;
-    const char *join = " WHERE ";
-    bool by_index;
-    size_t n;
-
-    for (i = 0; i < N_FIND_COLS && primary == N_FIND_COLS; i++)
-        if ((mask & (1u << i)) && find_cols[i].indexed)
-            primary = i;
-    n = (size_t)snprintf(sql, size, "SELECT id FROM objects");
-    for (i = 0; i < N_FIND_COLS; i++) {
-        if (!(mask & (1u << i)))
-            continue;
-        /* serial rides on the (issuer, serial) index when issuer leads. */
-        by_index = i == primary || (IS_SERIAL(i) && primary < N_FIND_COLS &&
-                                    strcmp(find_cols[primary].name, "issuer") == 0);
-        n += (size_t)snprintf(sql + n, size - n, "%s%s%s = ?", join, by_index ? "" : "+",
-                              find_cols[i].name);
-        join = " AND ";
-    }
-    /* class (and is_private with it) leads only when no blob column does. */
-    by_index = primary == N_FIND_COLS;
-    if (mask & FIND_CLASS) {
-        n += (size_t)snprintf(sql + n, size - n, "%s%sclass = ?", join, by_index ? "" : "+");
-        join = " AND ";
-    }
-    if (mask & FIND_PUBLIC)
-        n += (size_t)snprintf(sql + n, size - n, "%s%sis_private = 0", join,
-                              by_index && (mask & FIND_CLASS) ? "" : "+");
-    snprintf(sql + n, size - n, " ORDER BY id");
-}
-
-static int bind_query(sqlite3_stmt *s, unsigned mask, const tsr_store_query *q)
-{
-    const tsr_blob *b;
-    int rc = SQLITE_OK, idx = 1;
-    size_t i;
-
-    for (i = 0; i < N_FIND_COLS && rc == SQLITE_OK; i++) {
-        if (!(mask & (1u << i)))
-            continue;
-        b = QUERY_BLOB(q, i);
-        rc = bind_blob(s, idx++, b->p, b->len);
-    }
-    if (rc == SQLITE_OK && (mask & FIND_CLASS))
-        rc = sqlite3_bind_int64(s, idx, (sqlite3_int64)q->klass);
-    return rc;
-}
-
-/* The cached statement for `mask`, prepared on first use.  Lock held. */
-static CK_RV find_stmt(tsr_store *st, unsigned mask, sqlite3_stmt **out)
-{
-    char sql[FIND_SQL_MAX];
-    int rc;
-
-    if (st->find[mask] == NULL) {
-        find_sql(mask, sql, sizeof(sql));
-        rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->find[mask], NULL);
-        if (rc != SQLITE_OK)
-            return tsr_sql_fail(st->db, rc);
-    }
-    *out = st->find[mask];
-    return CKR_OK;
-}
-
-static CK_RV collect_ids(tsr_store *st, sqlite3_stmt *s, uint64_t **ids, size_t *n)
-{
-    uint64_t *v = NULL, *grown;
-    size_t cap = 0, len = 0;
-    int rc;
-
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap == 0 ? 16 : cap * 2;
-            grown = realloc(v, cap * sizeof(*v));
-            if (grown == NULL) {
-                free(v);
-                return CKR_HOST_MEMORY;
-            }
-            v = grown;
-        }
-        v[len++] = (uint64_t)sqlite3_column_int64(s, 0);
-    }
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return tsr_sql_fail(st->db, rc);
-    }
-    *ids = v;
-    *n = len;
-    return CKR_OK;
-}
-
 CK_RV tsr_store_find(tsr_store *st, const tsr_store_query *q, uint64_t **ids, size_t *n)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
-    unsigned mask = query_mask(q);
-    sqlite3_stmt *s = NULL;
-    int rc;
 
-    *ids = NULL;
-    *n = 0;
     store_lock(st);
-    rv = find_stmt(st, mask, &s);
-    if (rv != CKR_OK)
-        goto out;
-    rc = bind_query(s, mask, q);
-    if (rc != SQLITE_OK)
-        rv = tsr_sql_fail(st->db, rc);
-    else
-        rv = collect_ids(st, s, ids, n);
-    stmt_done(s);
-out:
+    rv = tsr_find_locked(st->db, st->finds, q, ids, n);
     store_unlock(st);
     return rv;
 }
@@ -927,25 +777,9 @@ sqlite3 *tsr_store_test_db(tsr_store *st)
 CK_RV tsr_store_test_plan(tsr_store *st, const tsr_store_query *q, char **plan)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
-    unsigned mask = query_mask(q);
-    char sql[FIND_SQL_MAX + 32] = "EXPLAIN QUERY PLAN ";
-    sqlite3_str *acc = sqlite3_str_new(NULL);
-    sqlite3_stmt *s = NULL;
-    int rc;
 
-    *plan = NULL;
     store_lock(st);
-    find_sql(mask, sql + strlen(sql), FIND_SQL_MAX);
-    rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        rc = bind_query(s, mask, q);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        sqlite3_str_appendf(acc, "%s\n", (const char *)sqlite3_column_text(s, 3));
-    rv = rc == SQLITE_DONE ? CKR_OK : tsr_sql_fail(st->db, rc);
-    sqlite3_finalize(s);
+    rv = tsr_find_plan_locked(st->db, q, plan);
     store_unlock(st);
-    if (rv == CKR_OK)
-        *plan = strdup(sqlite3_str_value(acc) != NULL ? sqlite3_str_value(acc) : "");
-    sqlite3_free(sqlite3_str_finish(acc));
-    return rv == CKR_OK && *plan == NULL ? CKR_HOST_MEMORY : rv;
+    return rv;
 }

@@ -1,6 +1,6 @@
 /* Internals of src/store shared by its files (and its unit tests): the
- * schema version, the migration entry point, SQLite call helpers and two
- * test hooks.  Nothing outside src/store and tests/unit includes this. */
+ * schema version, the migration entry point, SQLite call helpers, the
+ * search cache and two test hooks.  Nothing outside src/store and tests/unit includes this. */
 #ifndef TSR_STORE_INT_H
 #define TSR_STORE_INT_H
 
@@ -26,6 +26,20 @@ CK_RV tsr_schema_migrate(sqlite3 *db);
 CK_RV tsr_sql_fail(sqlite3 *db, int rc);
 /* sqlite3_exec of statements without results, errors translated. */
 CK_RV tsr_sql_exec(sqlite3 *db, const char *sql);
+
+/* NULL pointer binds SQL NULL (an absent attribute); an empty value a
+ * zero-length blob, which sqlite3_bind_blob would make NULL.  (sqlite.c) */
+int tsr_sql_bind_blob(sqlite3_stmt *s, int idx, const void *p, size_t len);
+
+/* tsr_store_find's statements, prepared on first use and kept by the shape
+ * of the query.  The _locked calls run under the store's lock.  (find.c) */
+typedef struct tsr_find_cache tsr_find_cache;
+tsr_find_cache *tsr_find_cache_new(void);
+void tsr_find_cache_free(tsr_find_cache *c);
+CK_RV tsr_find_locked(sqlite3 *db, tsr_find_cache *c, const tsr_store_query *q, uint64_t **ids,
+                      size_t *n);
+/* EXPLAIN QUERY PLAN of the search tsr_find_locked would run for `q`. */
+CK_RV tsr_find_plan_locked(sqlite3 *db, const tsr_store_query *q, char **plan);
 
 /* Test hooks.  The connection, borrowed, for checking pragmas.  And the
  * EXPLAIN QUERY PLAN of the statement tsr_store_find would run for `q`, its

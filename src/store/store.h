@@ -24,27 +24,37 @@ typedef struct tsr_store tsr_store;
 CK_RV tsr_store_open(const char *path, bool create, tsr_store **out);
 void tsr_store_free(tsr_store *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Calls may not nest. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Calls may not nest (a second begin
+ * fails).  A transaction belongs to the thread that began it: begin keeps the
+ * store's (recursive) lock until commit or rollback, so that thread's store
+ * calls run inside it and other threads' store calls wait for its end.  Take
+ * no other lock between begin and commit.  A failed commit has rolled back;
+ * rollback outside a transaction does nothing. */
 CK_RV tsr_store_begin(tsr_store *st);
 CK_RV tsr_store_commit(tsr_store *st);
 void tsr_store_rollback(tsr_store *st);
 
 /* Token metadata, a small key -> blob map (label, serial, wrapped master keys,
  * PIN counters...).  _get returns CKR_OK with *val NULL when absent; *val is
- * malloc'd and owned by the caller. */
+ * malloc'd and owned by the caller (non-NULL, len 0, for an empty value).
+ * Keys beginning "store." are the store's own. */
 CK_RV tsr_store_meta_get(tsr_store *st, const char *key, unsigned char **val, size_t *len);
 CK_RV tsr_store_meta_put(tsr_store *st, const char *key, const void *val, size_t len);
 CK_RV tsr_store_meta_del(tsr_store *st, const char *key);
-/* Convenience for integer metadata; absent reads as `dflt`. */
+/* Convenience for integer metadata (8 bytes, big-endian); absent reads as
+ * `dflt`, a value of another length is CKR_DEVICE_ERROR. */
 CK_RV tsr_store_meta_get_u64(tsr_store *st, const char *key, uint64_t dflt, uint64_t *out);
 CK_RV tsr_store_meta_put_u64(tsr_store *st, const char *key, uint64_t val);
 
 /* True when another connection (another process) changed the file since the
- * previous call on this store (SQLite's data_version).  Cheap: no I/O beyond
- * SQLite's own check. */
+ * previous call on this store, or since the open for the first call (SQLite's
+ * data_version).  Writes through this store do not count.  Cheap: no I/O
+ * beyond SQLite's own check. */
 CK_RV tsr_store_changed(tsr_store *st, bool *changed);
 
-/* Removes every object and every metadata key: C_InitToken on an existing token. */
+/* Removes every object and every metadata key: C_InitToken on an existing
+ * token.  One transaction (the caller's, if open).  The id counter stays, so
+ * ids are not reused across a wipe either. */
 CK_RV tsr_store_wipe(tsr_store *st);
 
 /* Bytes free on the file system holding the token, for CK_TOKEN_INFO. */
@@ -78,9 +88,10 @@ void tsr_store_row_clear(tsr_store_row *row);
 
 /* A fresh id never used in this file (ids are not reused, so a handle held by
  * another process never names a different object).  Call inside a transaction
- * that then puts the row. */
+ * that then puts the row; outside one it takes its own. */
 CK_RV tsr_store_next_id(tsr_store *st, uint64_t *id);
-/* Inserts or replaces the row with row->id. */
+/* Inserts or replaces the row with row->id, which comes from
+ * tsr_store_next_id (0 is refused). */
 CK_RV tsr_store_put(tsr_store *st, const tsr_store_row *row);
 /* CKR_OBJECT_HANDLE_INVALID when no such row. */
 CK_RV tsr_store_delete(tsr_store *st, uint64_t id);
@@ -99,7 +110,8 @@ typedef struct tsr_store_query {
     tsr_blob ckaid, label, subject, issuer, serial, value_hash;
 } tsr_store_query;
 
-/* Ids of matching rows in ascending order; *ids is malloc'd (NULL when none). */
+/* Ids of matching rows in ascending order; *ids is malloc'd (NULL when none).
+ * An index lookup whenever the class or any blob but serial is set. */
 CK_RV tsr_store_find(tsr_store *st, const tsr_store_query *q, uint64_t **ids, size_t *n);
 
 #endif

@@ -412,7 +412,7 @@ static CK_RV object_replace(tsr_session *s, tsr_object *o, tsr_attrs *attrs)
 /* CKA_TRUSTED may be set true by the SO only. */
 static CK_RV check_trusted(const tsr_session *s, const tsr_attrs *a)
 {
-    if (tsr_attrs_get_bool(a, CKA_TRUSTED, false) && s->token->login != TSR_LOGIN_SO)
+    if (tsr_schema_needs_so(a) && s->token->login != TSR_LOGIN_SO)
         return CKR_ATTRIBUTE_READ_ONLY;
     return CKR_OK;
 }
@@ -445,13 +445,14 @@ CK_RV tsr_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG 
     tsr_attrs_init(&a);
     if ((rv = tsr_attrs_from_template(&a, tmpl, count)) != CKR_OK)
         goto out;
+    /* Absent is an incomplete template; present with the wrong size, a bad value. */
     if (!tsr_attrs_get_ulong(&a, CKA_CLASS, &klass)) {
-        rv = CKR_TEMPLATE_INCOMPLETE;
+        rv = tsr_attrs_has(&a, CKA_CLASS) ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_TEMPLATE_INCOMPLETE;
         goto out;
     }
     if ((klass == CKO_PUBLIC_KEY || klass == CKO_PRIVATE_KEY || klass == CKO_SECRET_KEY) &&
         !tsr_attrs_get_ulong(&a, CKA_KEY_TYPE, &type)) {
-        rv = CKR_TEMPLATE_INCOMPLETE;
+        rv = tsr_attrs_has(&a, CKA_KEY_TYPE) ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_TEMPLATE_INCOMPLETE;
         goto out;
     }
     if ((rv = tsr_schema_check_template(&a, klass, type, TSR_ORIGIN_CREATE)) != CKR_OK)

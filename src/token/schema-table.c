@@ -8,16 +8,19 @@
  * not extractable, and to CKA_PRIVATE true. */
 #include "schema-impl.h"
 
-#define R(t, f)           {(t), (f), 0, 0}
-#define RU(t, f, d)       {(t), (f) | TSR_D_ULONG, (d), 0}
-#define RL(t, f, d, l)    {(t), (f) | TSR_D_ULONG | TSR_A_LIMIT, (d), (l)}
-#define N(a)              (sizeof(a) / sizeof((a)[0]))
+/* clang-format spreads brace initialisers in macros over lines. */
+/* clang-format off */
+#define R(t, f)            {(t), (f), 0, 0}
+#define RU(t, f, d)        {(t), (f) | TSR_D_ULONG, (d), 0}
+#define RL(t, f, d, l)     {(t), (f) | TSR_D_ULONG | TSR_A_LIMIT, (d), (l)}
+#define N(a)               (sizeof(a) / sizeof((a)[0]))
 #define TABLE(name, rules) static const tsr_attr_table name = {rules, N(rules)}
 
 #define BOOL_M(t, d) R(t, TSR_K_BOOL | TSR_A_MODIFY | (d))
 #define BYTES_M(t)   R(t, TSR_K_BYTES | TSR_A_MODIFY | TSR_D_EMPTY)
 #define MATERIAL     (TSR_K_BYTES | TSR_A_MATERIAL)
 #define SECRET       (TSR_K_BYTES | TSR_A_MATERIAL | TSR_A_SECRET)
+/* clang-format on */
 
 static const tsr_attr_rule storage_rules[] = {
     R(CKA_CLASS, TSR_K_ULONG | TSR_A_REQ),
@@ -47,7 +50,7 @@ static const tsr_attr_rule cert_rules[] = {
     R(CKA_TRUSTED, TSR_K_BOOL | TSR_A_MODIFY | TSR_A_SO | TSR_D_FALSE),
     RL(CKA_CERTIFICATE_CATEGORY, TSR_K_ULONG, CK_CERTIFICATE_CATEGORY_UNSPECIFIED,
        CK_CERTIFICATE_CATEGORY_OTHER_ENTITY),
-    R(CKA_CHECK_VALUE, TSR_K_BYTES),     /* filled from CKA_VALUE */
+    R(CKA_CHECK_VALUE, TSR_K_BYTES), /* filled from CKA_VALUE */
     R(CKA_START_DATE, TSR_K_DATE | TSR_D_EMPTY),
     R(CKA_END_DATE, TSR_K_DATE | TSR_D_EMPTY),
     R(CKA_PUBLIC_KEY_INFO, TSR_K_BYTES), /* filled from CKA_VALUE */
@@ -168,10 +171,12 @@ static const tsr_attr_rule ec_private_rules[] = {
 };
 TABLE(ec_private, ec_private_rules);
 
+/* clang-format off */
 #define NO_KEY      CK_UNAVAILABLE_INFORMATION
 #define NO_LEN      0, 0, 0
 #define PUB(kt, t)  {CKO_PUBLIC_KEY, (kt), false, NO_LEN, {&storage, &key, &public, &(t)}}
 #define PRIV(kt, t) {CKO_PRIVATE_KEY, (kt), true, NO_LEN, {&storage, &key, &private, &(t)}}
+/* clang-format on */
 
 const tsr_schema_class tsr_schema_classes[] = {
     {CKO_DATA, NO_KEY, false, NO_LEN, {&storage, &data, NULL, NULL}},

@@ -64,8 +64,8 @@ CK_RV tsr_schema_check_template(const tsr_attrs *tmpl, CK_OBJECT_CLASS klass, CK
 CK_RV tsr_schema_finish(tsr_attrs *obj, tsr_origin origin, CK_MECHANISM_TYPE keygen_mech);
 
 /* Checks changes to an existing object: C_SetAttributeValue (`is_copy`
- * false) or the template of C_CopyObject (`is_copy` true).  Setting an
- * attribute to the value it has is not a change.
+ * false) or the template of C_CopyObject (`is_copy` true).  A read-only
+ * attribute is refused even when given the value it has.
  *  - CKR_ACTION_PROHIBITED: set on an object with CKA_MODIFIABLE false, copy
  *    of one with CKA_COPYABLE false (the spec's code for both);
  *  - CKR_ATTRIBUTE_READ_ONLY: the attribute may not change after creation
