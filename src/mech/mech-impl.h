@@ -37,10 +37,10 @@ typedef struct tsr_curve {
     CK_KEY_TYPE type;             /* CKK_EC, CKK_EC_EDWARDS, CKK_EC_MONTGOMERY */
     const unsigned char *oid_der; /* the DER OBJECT IDENTIFIER, tag included */
     size_t oid_der_len;
-    const char *const *names;     /* PrintableString names accepted, NULL-terminated */
-    unsigned bits;                /* field size, for CK_MECHANISM_INFO ranges */
-    size_t point_len;             /* uncompressed (Weierstrass) or raw public key bytes */
-    size_t priv_len;              /* scalar / raw private key bytes */
+    const char *const *names; /* PrintableString names accepted, NULL-terminated */
+    unsigned bits;            /* field size, for CK_MECHANISM_INFO ranges */
+    size_t point_len;         /* uncompressed (Weierstrass) or raw public key bytes */
+    size_t priv_len;          /* scalar / raw private key bytes */
 } tsr_curve;
 
 /* Parses CKA_EC_PARAMS: a DER named-curve OID or PrintableString name.
@@ -69,9 +69,9 @@ typedef struct tsr_pk {
     unsigned char *buf; /* the input so far; may be plaintext, wiped on free */
     size_t len;
     size_t alloc;
-    size_t cap;         /* more input is CKR_DATA_LEN_RANGE */
-    size_t exact_len;   /* raw input must have this length at final (0: any) */
-    size_t pad_to;      /* raw input is left-padded with zeros to this (0: not) */
+    size_t cap;       /* more input is CKR_DATA_LEN_RANGE */
+    size_t exact_len; /* raw input must have this length at final (0: any) */
+    size_t pad_to;    /* raw input is left-padded with zeros to this (0: not) */
 } tsr_pk;
 
 /* Checks the key holds an EVP_PKEY of the right class for `kind` and makes

@@ -232,8 +232,8 @@ CK_RV tsr_op_verify_final(tsr_op *op, const unsigned char *sig, size_t sig_len)
     return op->mech->ops->verify_final(op, sig, sig_len);
 }
 
-CK_RV tsr_op_verify(tsr_op *op, const unsigned char *data, size_t data_len, const unsigned char *sig,
-                    size_t sig_len)
+CK_RV tsr_op_verify(tsr_op *op, const unsigned char *data, size_t data_len,
+                    const unsigned char *sig, size_t sig_len)
 {
     size_t none = 0;
     CK_RV rv;

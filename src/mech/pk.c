@@ -23,8 +23,12 @@ CK_RV tsr_pk_new(tsr_op *op, const tsr_key *key)
 {
     tsr_pk *pk;
 
-    if (key == NULL || key->pkey == NULL)
+    if (key == NULL)
         return CKR_ARGUMENTS_BAD;
+    if (key->klass != CKO_PUBLIC_KEY && key->klass != CKO_PRIVATE_KEY)
+        return CKR_KEY_TYPE_INCONSISTENT;
+    if (key->pkey == NULL)
+        return CKR_ARGUMENTS_BAD; /* the token always builds it for a key pair */
     /* Only a private key can sign or decrypt; either half can verify. */
     if ((op->kind == TSR_OP_SIGN || op->kind == TSR_OP_DECRYPT) && key->klass != CKO_PRIVATE_KEY)
         return CKR_KEY_TYPE_INCONSISTENT;
@@ -50,7 +54,7 @@ CK_RV tsr_pk_init_digest(tsr_op *op, const char *md, EVP_PKEY_CTX **pctx)
         pctx = &unused;
     pk->mdctx = EVP_MD_CTX_new();
     if (pk->mdctx == NULL)
-        return CKR_HOST_MEMORY;
+        return tsr_ossl_fail(CKR_HOST_MEMORY);
     if (op->kind == TSR_OP_SIGN)
         ok = EVP_DigestSignInit_ex(pk->mdctx, pctx, md, tsr_ossl_ctx(), NULL, pk->pkey, NULL);
     else if (op->kind == TSR_OP_VERIFY)
