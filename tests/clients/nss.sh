@@ -36,8 +36,13 @@ run mu -list
 expect "library name: $MODULE"
 expect "token: $LABEL\$"
 expect 'status: loaded'
-run mu -list tessera
+# modutil's detailed listing exits non-zero for every empty reader (as it
+# does with an empty smart-card reader); what matters is that our token shows.
+echo "+ mu -list tessera"
+mu -list tessera >"$TMP/out" 2>&1 || true
+cat "$TMP/out"
 expect "Token Name: $LABEL *\$"
+expect "Slot: Tessera slot 0"
 
 step "certutil sees the token"
 run cu -U
