@@ -34,8 +34,8 @@ static CK_RV init_args_check(const CK_C_INITIALIZE_ARGS *args)
         return CKR_OK;
     if (args->pReserved != NULL)
         return CKR_ARGUMENTS_BAD;
-    set = (args->CreateMutex != NULL) + (args->DestroyMutex != NULL) +
-          (args->LockMutex != NULL) + (args->UnlockMutex != NULL);
+    set = (args->CreateMutex != NULL) + (args->DestroyMutex != NULL) + (args->LockMutex != NULL) +
+          (args->UnlockMutex != NULL);
     if (set != 0 && set != 4)
         return CKR_ARGUMENTS_BAD;
     return CKR_OK;

@@ -15,8 +15,7 @@ CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
     FACE_CHECK_INIT();
     if (pulSignatureLen == NULL || !face_buf_ok(pData, ulDataLen))
         return tsr_face_abort(hSession, TSR_OP_SIGN, CKR_ARGUMENTS_BAD);
-    return tsr_crypto_oneshot(hSession, TSR_OP_SIGN, pData, ulDataLen, pSignature,
-                              pulSignatureLen);
+    return tsr_crypto_oneshot(hSession, TSR_OP_SIGN, pData, ulDataLen, pSignature, pulSignatureLen);
 }
 
 /* 5.13.3 C_SignUpdate */
