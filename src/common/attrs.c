@@ -7,11 +7,11 @@
 
 /* Encoded record: "TA" + version byte, then per attribute a 64-bit type,
  * a 32-bit length and the bytes, all little-endian. */
-#define ENC_MAGIC0  'T'
-#define ENC_MAGIC1  'A'
-#define ENC_VERSION 1
-#define ENC_HEADER  3
-#define ENC_ENTRY   12
+#define ENC_MAGIC0   'T'
+#define ENC_MAGIC1   'A'
+#define ENC_VERSION  1
+#define ENC_HEADER   3
+#define ENC_ENTRY    12
 #define MAX_ATTR_LEN (64u << 20) /* no attribute is larger than 64 MiB */
 
 void tsr_attrs_init(tsr_attrs *a)
@@ -185,7 +185,8 @@ CK_RV tsr_attrs_from_template(tsr_attrs *out, const CK_ATTRIBUTE *tmpl, CK_ULONG
     for (CK_ULONG i = 0; i < count && rv == CKR_OK; i++) {
         if (tmpl[i].ulValueLen > 0 && tmpl[i].pValue == NULL)
             rv = CKR_ATTRIBUTE_VALUE_INVALID;
-        else if (tmpl[i].ulValueLen > MAX_ATTR_LEN || tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+        else if (tmpl[i].ulValueLen > MAX_ATTR_LEN ||
+                 tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
             rv = CKR_ATTRIBUTE_VALUE_INVALID;
         else if (slot_of(&tmp, tmpl[i].type) != NULL)
             rv = CKR_TEMPLATE_INCONSISTENT;

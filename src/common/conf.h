@@ -8,9 +8,9 @@
 #include "pkcs11-3.h"
 
 typedef struct tsr_conf {
-    char *token_dir;          /* where token files live */
-    unsigned long slots;      /* number of slots (at least tokens present + 1) */
-    unsigned long max_pin_tries; /* wrong user PINs before the lock, default 10 */
+    char *token_dir;              /* where token files live */
+    unsigned long slots;          /* number of slots (at least tokens present + 1) */
+    unsigned long max_pin_tries;  /* wrong user PINs before the lock, default 10 */
     unsigned long kdf_iterations; /* PBKDF2 iterations for new PIN wraps */
 } tsr_conf;
 

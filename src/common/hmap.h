@@ -11,7 +11,7 @@
 typedef struct tsr_hmap {
     uint64_t *keys; /* 0 = empty slot, so 0 is never a key (nor a handle) */
     void **vals;
-    size_t cap;     /* power of two */
+    size_t cap; /* power of two */
     size_t n;
 } tsr_hmap;
 

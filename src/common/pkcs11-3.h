@@ -27,16 +27,16 @@ typedef CK_RV (*CK_C_LoginUser)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR
                                 CK_UTF8CHAR_PTR, CK_ULONG);
 typedef CK_RV (*CK_C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
 typedef CK_RV (*CK_C_MessageEncryptInit)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
-typedef CK_RV (*CK_C_EncryptMessage)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                                     CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+typedef CK_RV (*CK_C_EncryptMessage)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
+                                     CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
 typedef CK_RV (*CK_C_EncryptMessageBegin)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
                                           CK_ULONG);
 typedef CK_RV (*CK_C_EncryptMessageNext)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
                                          CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR, CK_FLAGS);
 typedef CK_RV (*CK_C_MessageEncryptFinal)(CK_SESSION_HANDLE);
 typedef CK_RV (*CK_C_MessageDecryptInit)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
-typedef CK_RV (*CK_C_DecryptMessage)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                                     CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+typedef CK_RV (*CK_C_DecryptMessage)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
+                                     CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
 typedef CK_RV (*CK_C_DecryptMessageBegin)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
                                           CK_ULONG);
 typedef CK_RV (*CK_C_DecryptMessageNext)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
@@ -164,38 +164,38 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CKA_UNIQUE_ID 0x0000000AUL
 #endif
 #ifndef CKM_SHA3_256
-#define CKM_SHA3_256_RSA_PKCS              0x00000060UL
-#define CKM_SHA3_384_RSA_PKCS              0x00000061UL
-#define CKM_SHA3_512_RSA_PKCS              0x00000062UL
-#define CKM_SHA3_256_RSA_PKCS_PSS          0x00000063UL
-#define CKM_SHA3_384_RSA_PKCS_PSS          0x00000064UL
-#define CKM_SHA3_512_RSA_PKCS_PSS          0x00000065UL
-#define CKM_SHA3_224_RSA_PKCS              0x00000066UL
-#define CKM_SHA3_224_RSA_PKCS_PSS          0x00000067UL
-#define CKM_SHA3_256                       0x000002B0UL
-#define CKM_SHA3_256_HMAC                  0x000002B1UL
-#define CKM_SHA3_256_HMAC_GENERAL          0x000002B2UL
-#define CKM_SHA3_224                       0x000002B5UL
-#define CKM_SHA3_224_HMAC                  0x000002B6UL
-#define CKM_SHA3_224_HMAC_GENERAL          0x000002B7UL
-#define CKM_SHA3_384                       0x000002C0UL
-#define CKM_SHA3_384_HMAC                  0x000002C1UL
-#define CKM_SHA3_384_HMAC_GENERAL          0x000002C2UL
-#define CKM_SHA3_512                       0x000002D0UL
-#define CKM_SHA3_512_HMAC                  0x000002D1UL
-#define CKM_SHA3_512_HMAC_GENERAL          0x000002D2UL
-#define CKM_ECDSA_SHA3_224                 0x00001047UL
-#define CKM_ECDSA_SHA3_256                 0x00001048UL
-#define CKM_ECDSA_SHA3_384                 0x00001049UL
-#define CKM_ECDSA_SHA3_512                 0x0000104AUL
-#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN     0x00001056UL
-#define CKM_HKDF_DERIVE                    0x0000402AUL
-#define CKM_HKDF_DATA                      0x0000402BUL
-#define CKM_HKDF_KEY_GEN                   0x0000402CUL
-#define CKG_MGF1_SHA3_224                  0x00000006UL
-#define CKG_MGF1_SHA3_256                  0x00000007UL
-#define CKG_MGF1_SHA3_384                  0x00000008UL
-#define CKG_MGF1_SHA3_512                  0x00000009UL
+#define CKM_SHA3_256_RSA_PKCS          0x00000060UL
+#define CKM_SHA3_384_RSA_PKCS          0x00000061UL
+#define CKM_SHA3_512_RSA_PKCS          0x00000062UL
+#define CKM_SHA3_256_RSA_PKCS_PSS      0x00000063UL
+#define CKM_SHA3_384_RSA_PKCS_PSS      0x00000064UL
+#define CKM_SHA3_512_RSA_PKCS_PSS      0x00000065UL
+#define CKM_SHA3_224_RSA_PKCS          0x00000066UL
+#define CKM_SHA3_224_RSA_PKCS_PSS      0x00000067UL
+#define CKM_SHA3_256                   0x000002B0UL
+#define CKM_SHA3_256_HMAC              0x000002B1UL
+#define CKM_SHA3_256_HMAC_GENERAL      0x000002B2UL
+#define CKM_SHA3_224                   0x000002B5UL
+#define CKM_SHA3_224_HMAC              0x000002B6UL
+#define CKM_SHA3_224_HMAC_GENERAL      0x000002B7UL
+#define CKM_SHA3_384                   0x000002C0UL
+#define CKM_SHA3_384_HMAC              0x000002C1UL
+#define CKM_SHA3_384_HMAC_GENERAL      0x000002C2UL
+#define CKM_SHA3_512                   0x000002D0UL
+#define CKM_SHA3_512_HMAC              0x000002D1UL
+#define CKM_SHA3_512_HMAC_GENERAL      0x000002D2UL
+#define CKM_ECDSA_SHA3_224             0x00001047UL
+#define CKM_ECDSA_SHA3_256             0x00001048UL
+#define CKM_ECDSA_SHA3_384             0x00001049UL
+#define CKM_ECDSA_SHA3_512             0x0000104AUL
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x00001056UL
+#define CKM_HKDF_DERIVE                0x0000402AUL
+#define CKM_HKDF_DATA                  0x0000402BUL
+#define CKM_HKDF_KEY_GEN               0x0000402CUL
+#define CKG_MGF1_SHA3_224              0x00000006UL
+#define CKG_MGF1_SHA3_256              0x00000007UL
+#define CKG_MGF1_SHA3_384              0x00000008UL
+#define CKG_MGF1_SHA3_512              0x00000009UL
 #endif
 #ifndef CK_CERTIFICATE_CATEGORY_UNSPECIFIED
 #define CK_CERTIFICATE_CATEGORY_UNSPECIFIED  0UL
@@ -210,7 +210,7 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CK_SECURITY_DOMAIN_THIRD_PARTY  3UL
 #endif
 #ifndef CKR_OPERATION_CANCEL_FAILED
-#define CKR_OPERATION_CANCEL_FAILED        0x00000202UL
+#define CKR_OPERATION_CANCEL_FAILED 0x00000202UL
 #endif
 
 #endif /* TSR_PKCS11_3_H */

@@ -11,9 +11,12 @@ static const struct {
     tsr_op_kind kind;
     CK_ATTRIBUTE_TYPE usage;
 } usage_of[] = {
-    {TSR_OP_ENCRYPT, CKA_ENCRYPT}, {TSR_OP_DECRYPT, CKA_DECRYPT},
-    {TSR_OP_SIGN, CKA_SIGN},       {TSR_OP_VERIFY, CKA_VERIFY},
-    {TSR_OP_SIGN_RECOVER, CKA_SIGN_RECOVER}, {TSR_OP_VERIFY_RECOVER, CKA_VERIFY_RECOVER},
+    {TSR_OP_ENCRYPT, CKA_ENCRYPT},
+    {TSR_OP_DECRYPT, CKA_DECRYPT},
+    {TSR_OP_SIGN, CKA_SIGN},
+    {TSR_OP_VERIFY, CKA_VERIFY},
+    {TSR_OP_SIGN_RECOVER, CKA_SIGN_RECOVER},
+    {TSR_OP_VERIFY_RECOVER, CKA_VERIFY_RECOVER},
 };
 
 static CK_ATTRIBUTE_TYPE usage_attr(tsr_op_kind kind)
@@ -234,8 +237,7 @@ CK_RV tsr_crypto_update(CK_SESSION_HANDLE h, tsr_op_kind kind, const unsigned ch
     return run(h, kind, step_update, in, in_len, NULL, 0, out, out_len, false);
 }
 
-CK_RV tsr_crypto_final(CK_SESSION_HANDLE h, tsr_op_kind kind, unsigned char *out,
-                       CK_ULONG *out_len)
+CK_RV tsr_crypto_final(CK_SESSION_HANDLE h, tsr_op_kind kind, unsigned char *out, CK_ULONG *out_len)
 {
     return run(h, kind, step_final, NULL, 0, NULL, 0, out, out_len, true);
 }

@@ -83,8 +83,10 @@ CK_RV tsr_key_generate_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
     if ((rv = tsr_attrs_from_template(&pub, pub_tmpl, pub_count)) != CKR_OK ||
         (rv = tsr_attrs_from_template(&priv, priv_tmpl, priv_count)) != CKR_OK)
         goto out;
-    if ((rv = tsr_schema_check_template(&pub, CKO_PUBLIC_KEY, type, TSR_ORIGIN_GENERATE)) != CKR_OK ||
-        (rv = tsr_schema_check_template(&priv, CKO_PRIVATE_KEY, type, TSR_ORIGIN_GENERATE)) != CKR_OK)
+    if ((rv = tsr_schema_check_template(&pub, CKO_PUBLIC_KEY, type, TSR_ORIGIN_GENERATE)) !=
+            CKR_OK ||
+        (rv = tsr_schema_check_template(&priv, CKO_PRIVATE_KEY, type, TSR_ORIGIN_GENERATE)) !=
+            CKR_OK)
         goto out;
     /* Refuse early, before the (slow) generation. */
     if ((rv = tsr_access_write(s, tsr_attrs_get_bool(&pub, CKA_TOKEN, false),

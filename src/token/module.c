@@ -9,9 +9,6 @@
 
 tsr_module tsr_mod;
 
-void tsr_events_init(void);
-void tsr_events_shutdown(void);
-
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -22,6 +19,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void child_after_fork(void)
 {
     pthread_mutex_init(&init_lock, NULL);
+    tsr_events_forget_after_fork();
     memset(&tsr_mod, 0, sizeof(tsr_mod));
 }
 
@@ -56,7 +54,7 @@ CK_RV tsr_module_initialize(const CK_C_INITIALIZE_ARGS *args)
     tsr_mod.next_session = 1; /* 0 is never a valid handle */
     if ((rv = tsr_slots_setup()) != CKR_OK)
         goto out;
-    tsr_events_init();
+    tsr_events_init(args == NULL || !(args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS));
     __atomic_store_n(&tsr_mod.initialized, true, __ATOMIC_RELEASE);
     rv = CKR_OK;
 out:
@@ -87,6 +85,7 @@ CK_RV tsr_module_finalize(void)
     tsr_slots_teardown();
     tsr_mutex_unlock(tsr_mod.lock);
     tsr_hmap_clear(&tsr_mod.sessions);
+    tsr_hmap_clear(&tsr_mod.removed_sessions);
     tsr_rwlock_free(tsr_mod.sessions_lock);
     tsr_mutex_free(tsr_mod.lock);
     tsr_conf_clear(&tsr_mod.conf);

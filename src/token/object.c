@@ -298,8 +298,8 @@ CK_RV tsr_object_add(tsr_session *s, tsr_attrs **objs, size_t n, CK_OBJECT_HANDL
     if (rv != CKR_OK)
         return rv;
     for (size_t i = 0; i < n; i++)
-        handles[i] = TSR_SESSION_OBJECT_BIT |
-                     __atomic_add_fetch(&next_session_object, 1, __ATOMIC_RELAXED);
+        handles[i] =
+            TSR_SESSION_OBJECT_BIT | __atomic_add_fetch(&next_session_object, 1, __ATOMIC_RELAXED);
     if ((rv = store_new(t, objs, n, handles)) != CKR_OK)
         return rv;
     for (size_t i = 0; i < n; i++) {
@@ -452,7 +452,8 @@ CK_RV tsr_object_create(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG 
     }
     if ((klass == CKO_PUBLIC_KEY || klass == CKO_PRIVATE_KEY || klass == CKO_SECRET_KEY) &&
         !tsr_attrs_get_ulong(&a, CKA_KEY_TYPE, &type)) {
-        rv = tsr_attrs_has(&a, CKA_KEY_TYPE) ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_TEMPLATE_INCOMPLETE;
+        rv =
+            tsr_attrs_has(&a, CKA_KEY_TYPE) ? CKR_ATTRIBUTE_VALUE_INVALID : CKR_TEMPLATE_INCOMPLETE;
         goto out;
     }
     if ((rv = tsr_schema_check_template(&a, klass, type, TSR_ORIGIN_CREATE)) != CKR_OK)

@@ -7,8 +7,8 @@
 #include "secmem.h"
 #include "token-impl.h"
 
-static const tsr_op_kind op_kinds[] = {TSR_OP_ENCRYPT, TSR_OP_DECRYPT, TSR_OP_DIGEST,
-                                       TSR_OP_SIGN,    TSR_OP_VERIFY,  TSR_OP_SIGN_RECOVER,
+static const tsr_op_kind op_kinds[] = {TSR_OP_ENCRYPT,       TSR_OP_DECRYPT, TSR_OP_DIGEST,
+                                       TSR_OP_SIGN,          TSR_OP_VERIFY,  TSR_OP_SIGN_RECOVER,
                                        TSR_OP_VERIFY_RECOVER};
 
 int tsr_op_index(tsr_op_kind kind)
@@ -39,6 +39,20 @@ static void session_free(tsr_session *s)
     free(s);
 }
 
+/* A session whose token was pulled answers CKR_DEVICE_REMOVED once, then is
+ * forgotten like any closed session. */
+static bool session_removed(CK_SESSION_HANDLE h)
+{
+    bool removed;
+
+    if (tsr_mod.removed_sessions.n == 0)
+        return false;
+    tsr_rwlock_wrlock(tsr_mod.sessions_lock);
+    removed = tsr_hmap_take(&tsr_mod.removed_sessions, h) != NULL;
+    tsr_rwlock_unlock(tsr_mod.sessions_lock);
+    return removed;
+}
+
 CK_RV tsr_session_get(CK_SESSION_HANDLE h, tsr_session **out)
 {
     tsr_session *s;
@@ -51,7 +65,7 @@ CK_RV tsr_session_get(CK_SESSION_HANDLE h, tsr_session **out)
         __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
     tsr_rwlock_unlock(tsr_mod.sessions_lock);
     if (s == NULL)
-        return CKR_SESSION_HANDLE_INVALID;
+        return session_removed(h) ? CKR_DEVICE_REMOVED : CKR_SESSION_HANDLE_INVALID;
     *out = s;
     return CKR_OK;
 }
@@ -170,8 +184,9 @@ CK_RV tsr_session_close(CK_SESSION_HANDLE h)
     return rv;
 }
 
-/* Collects the sessions matching `slot` (NULL: all) and closes them. Module lock held. */
-static CK_RV close_matching_locked(const tsr_slot *slot)
+/* Collects the sessions matching `slot` (NULL: all) and closes them; with
+ * `pulled`, their handles are remembered as removed. Module lock held. */
+static CK_RV close_matching_locked(const tsr_slot *slot, bool pulled)
 {
     size_t n = 0;
     tsr_session **list;
@@ -191,6 +206,11 @@ static CK_RV close_matching_locked(const tsr_slot *slot)
     }
     tsr_rwlock_unlock(tsr_mod.sessions_lock);
     for (size_t i = 0; i < n; i++) {
+        if (pulled) {
+            tsr_rwlock_wrlock(tsr_mod.sessions_lock);
+            tsr_hmap_put(&tsr_mod.removed_sessions, list[i]->handle, list[i]->slot);
+            tsr_rwlock_unlock(tsr_mod.sessions_lock);
+        }
         if (!list[i]->closed)
             close_locked(list[i]);
         tsr_session_put(list[i]);
@@ -207,14 +227,20 @@ CK_RV tsr_session_close_all(CK_SLOT_ID id)
     if (slot == NULL)
         return CKR_SLOT_ID_INVALID;
     tsr_mutex_lock(tsr_mod.lock);
-    rv = slot->token == NULL && !slot->blank ? CKR_TOKEN_NOT_PRESENT : close_matching_locked(slot);
+    rv = slot->token == NULL && !slot->blank ? CKR_TOKEN_NOT_PRESENT
+                                             : close_matching_locked(slot, false);
     tsr_mutex_unlock(tsr_mod.lock);
     return rv;
 }
 
 void tsr_sessions_close_all_locked(void)
 {
-    close_matching_locked(NULL);
+    close_matching_locked(NULL, false);
+}
+
+void tsr_sessions_remove_slot_locked(const tsr_slot *slot)
+{
+    close_matching_locked(slot, true);
 }
 
 CK_RV tsr_session_info(CK_SESSION_HANDLE h, CK_SESSION_INFO *info)

@@ -61,7 +61,8 @@ char *tsr_token_path(const char *serial_or_name)
     char *p = malloc(n);
 
     if (p != NULL)
-        snprintf(p, n, "%s/%s%s", dir, serial_or_name, is_token_file(serial_or_name) ? "" : TOKEN_SUFFIX);
+        snprintf(p, n, "%s/%s%s", dir, serial_or_name,
+                 is_token_file(serial_or_name) ? "" : TOKEN_SUFFIX);
     return p;
 }
 
@@ -72,18 +73,135 @@ void tsr_slots_next_blank_locked(void)
             return;
     for (size_t i = 0; i < tsr_mod.nslots; i++) {
         if (tsr_mod.slots[i].token == NULL) {
-            tsr_mod.slots[i].blank = true;
+            tsr_mod.slots[i].blank = true; /* a fresh card in that reader */
+            tsr_events_raise(tsr_mod.slots[i].id);
             return;
         }
     }
 }
 
+/* The slot a newly seen token goes to: the one it had before (by serial),
+ * else a reader never used, else any empty one, else the blank one.  NULL
+ * when every reader holds a card.  Module lock held. */
+static tsr_slot *slot_for_serial(const char serial[16])
+{
+    tsr_slot *never = NULL, *empty = NULL, *blank = NULL;
+    static const char unused[16];
+
+    for (size_t i = 0; i < tsr_mod.nslots; i++) {
+        tsr_slot *s = &tsr_mod.slots[i];
+        if (s->token != NULL)
+            continue;
+        if (memcmp(s->serial, serial, sizeof(s->serial)) == 0)
+            return s;
+        if (s->blank)
+            blank = blank ? blank : s;
+        else if (memcmp(s->serial, unused, sizeof(unused)) == 0)
+            never = never ? never : s;
+        else
+            empty = empty ? empty : s;
+    }
+    return never ? never : empty ? empty : blank;
+}
+
+static bool path_attached_locked(const char *path)
+{
+    for (size_t i = 0; i < tsr_mod.nslots; i++)
+        if (tsr_mod.slots[i].token != NULL && strcmp(tsr_mod.slots[i].token->path, path) == 0)
+            return true;
+    return false;
+}
+
+/* Opens a token file and puts it in a reader.  Module lock held. */
+static CK_RV attach_locked(const char *name)
+{
+    CK_RV rv;
+    tsr_token *t = NULL;
+    tsr_slot *s;
+    struct stat st;
+    char *path = tsr_token_path(name);
+
+    if (path == NULL)
+        return CKR_HOST_MEMORY;
+    /* An empty file is a copy still on its way in, not a card. */
+    if (path_attached_locked(path) || stat(path, &st) != 0 || st.st_size == 0) {
+        free(path);
+        return CKR_OK;
+    }
+    rv = tsr_token_open(path, &t);
+    free(path);
+    if (rv != CKR_OK) {
+        tsr_log("skipping unreadable token file %s", name);
+        return rv;
+    }
+    s = slot_for_serial(t->serial);
+    if (s == NULL) {
+        tsr_log("no free slot for token %s: raise 'slots' in the configuration", name);
+        tsr_token_free(t);
+        return CKR_OK;
+    }
+    t->slot = s;
+    s->token = t;
+    s->blank = false;
+    memcpy(s->serial, t->serial, sizeof(s->serial));
+    tsr_events_raise(s->id);
+    return CKR_OK;
+}
+
+/* A card pulled: its sessions end, the token is kept until C_Finalize
+ * because calls in flight may still hold it.  Module lock held. */
+static void detach_locked(tsr_slot *s)
+{
+    tsr_token *t = s->token;
+    tsr_token **grave = realloc(tsr_mod.graveyard, (tsr_mod.graveyard_n + 1) * sizeof(*grave));
+
+    tsr_sessions_remove_slot_locked(s);
+    s->token = NULL;
+    if (grave != NULL) {
+        tsr_mod.graveyard = grave;
+        tsr_mod.graveyard[tsr_mod.graveyard_n++] = t;
+    } /* else leak it: freeing under a caller would be worse */
+    tsr_events_raise(s->id);
+}
+
+static bool still_there(const tsr_token *t)
+{
+    struct stat st;
+
+    return stat(t->path, &st) == 0 && st.st_dev == t->dev && st.st_ino == t->ino;
+}
+
+static CK_RV scan_locked(void)
+{
+    struct dirent **names = NULL;
+    int n = scandir(tsr_mod.conf.token_dir, &names, NULL, by_name);
+
+    for (size_t i = 0; i < tsr_mod.nslots; i++)
+        if (tsr_mod.slots[i].token != NULL && !still_there(tsr_mod.slots[i].token))
+            detach_locked(&tsr_mod.slots[i]);
+    for (int i = 0; i < n; i++) {
+        if (is_token_file(names[i]->d_name))
+            attach_locked(names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    tsr_slots_next_blank_locked();
+    return n < 0 ? CKR_DEVICE_ERROR : CKR_OK;
+}
+
+void tsr_slots_rescan(void)
+{
+    tsr_mutex_lock(tsr_mod.lock);
+    if (tsr_mod.slots != NULL)
+        scan_locked();
+    tsr_mutex_unlock(tsr_mod.lock);
+}
+
 CK_RV tsr_slots_setup(void)
 {
-    CK_RV rv = CKR_OK;
+    CK_RV rv;
     struct dirent **names = NULL;
     int n;
-    size_t used = 0;
 
     rv = make_dirs(tsr_mod.conf.token_dir);
     if (rv != CKR_OK) {
@@ -93,42 +211,21 @@ CK_RV tsr_slots_setup(void)
     n = scandir(tsr_mod.conf.token_dir, &names, NULL, by_name);
     if (n < 0)
         return CKR_DEVICE_ERROR;
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    /* Readers are fixed now (NSS expects a static list): as many as
+     * configured, and always one more than the cards present. */
     tsr_mod.nslots = tsr_mod.conf.slots;
     if (tsr_mod.nslots < (size_t)n + 1)
         tsr_mod.nslots = (size_t)n + 1;
     tsr_mod.slots = calloc(tsr_mod.nslots, sizeof(tsr_slot));
-    if (tsr_mod.slots == NULL) {
-        rv = CKR_HOST_MEMORY;
-        goto out;
-    }
+    if (tsr_mod.slots == NULL)
+        return CKR_HOST_MEMORY;
     for (size_t i = 0; i < tsr_mod.nslots; i++)
         tsr_mod.slots[i].id = i;
-    for (int i = 0; i < n; i++) {
-        tsr_token *t = NULL;
-        char *path;
-        if (!is_token_file(names[i]->d_name))
-            continue;
-        path = tsr_token_path(names[i]->d_name);
-        if (path == NULL) {
-            rv = CKR_HOST_MEMORY;
-            goto out;
-        }
-        if (tsr_token_open(path, &t) != CKR_OK) {
-            tsr_log("skipping unreadable token file %s", path);
-            free(path);
-            continue;
-        }
-        free(path);
-        t->slot = &tsr_mod.slots[used];
-        tsr_mod.slots[used].token = t;
-        memcpy(tsr_mod.slots[used].serial, t->serial, sizeof(t->serial));
-        used++;
-    }
-    tsr_slots_next_blank_locked();
-out:
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    rv = scan_locked();
+    tsr_events_reset();
     return rv;
 }
 
@@ -136,6 +233,11 @@ void tsr_slots_teardown(void)
 {
     for (size_t i = 0; i < tsr_mod.nslots; i++)
         tsr_token_free(tsr_mod.slots[i].token);
+    for (size_t i = 0; i < tsr_mod.graveyard_n; i++)
+        tsr_token_free(tsr_mod.graveyard[i]);
+    free(tsr_mod.graveyard);
+    tsr_mod.graveyard = NULL;
+    tsr_mod.graveyard_n = 0;
     free(tsr_mod.slots);
     tsr_mod.slots = NULL;
     tsr_mod.nslots = 0;
@@ -156,6 +258,7 @@ CK_RV tsr_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count)
     CK_ULONG n = 0;
     CK_RV rv = CKR_OK;
 
+    tsr_events_poll_unwatched();
     tsr_mutex_lock(tsr_mod.lock);
     for (size_t i = 0; i < tsr_mod.nslots; i++) {
         if (token_present && !slot_present(&tsr_mod.slots[i]))
@@ -252,8 +355,8 @@ CK_RV tsr_token_info(CK_SLOT_ID id, CK_TOKEN_INFO *info)
         info->flags |= CKF_USER_PIN_INITIALIZED;
     info->flags |= pin_flags(t->user_fails, max, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY,
                              CKF_USER_PIN_LOCKED);
-    info->flags |= pin_flags(t->so_fails, max, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-                             CKF_SO_PIN_LOCKED);
+    info->flags |=
+        pin_flags(t->so_fails, max, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
     info->ulSessionCount = t->sessions;
     info->ulRwSessionCount = t->rw_sessions;
     tsr_rwlock_unlock(t->lock);

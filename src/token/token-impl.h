@@ -3,6 +3,7 @@
 #define TSR_TOKEN_IMPL_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,12 +47,12 @@ typedef struct tsr_object {
     CK_OBJECT_HANDLE handle;
     bool is_token;
     bool is_private;
-    bool sealed_missing;          /* public object whose sealed part awaits login */
+    bool sealed_missing; /* public object whose sealed part awaits login */
     CK_OBJECT_CLASS klass;
-    CK_SESSION_HANDLE owner;      /* session objects: the session that made it */
+    CK_SESSION_HANDLE owner; /* session objects: the session that made it */
     tsr_attrs attrs;
-    EVP_PKEY *pkey;               /* built on first use, set once atomically */
-    int refs;                     /* guarded by the token lock; atomics for release */
+    EVP_PKEY *pkey; /* built on first use, set once atomically */
+    int refs;       /* guarded by the token lock; atomics for release */
 } tsr_object;
 
 void tsr_object_ref(tsr_object *o);
@@ -66,14 +67,16 @@ typedef struct tsr_slot tsr_slot;
 typedef struct tsr_token {
     tsr_slot *slot;
     char *path;
+    dev_t dev; /* the file's identity when opened: a file */
+    ino_t ino; /* replaced under the same name is another card */
     tsr_store *store;
-    char serial[16];              /* blank padded */
-    CK_UTF8CHAR label[32];        /* blank padded */
-    tsr_rwlock *lock;             /* objects map, login state, counters below */
+    char serial[16];       /* blank padded */
+    CK_UTF8CHAR label[32]; /* blank padded */
+    tsr_rwlock *lock;      /* objects map, login state, counters below */
     tsr_login_state login;
     unsigned char mk[TSR_MASTER_KEY_LEN];
-    tsr_hmap objects;             /* handle -> tsr_object*, token objects cached + session objects */
-    CK_ULONG session_objects;     /* how many of `objects` are session objects */
+    tsr_hmap objects;         /* handle -> tsr_object*, token objects cached + session objects */
+    CK_ULONG session_objects; /* how many of `objects` are session objects */
     /* PIN state mirrored from the store's metadata (refreshed on change). */
     bool user_pin_set;
     uint64_t user_fails, so_fails;
@@ -97,9 +100,9 @@ CK_RV tsr_token_load_meta_locked(tsr_token *t);
 
 struct tsr_slot {
     CK_SLOT_ID id;
-    tsr_token *token;             /* NULL: no card, or blank (see below) */
-    bool blank;                   /* presents an uninitialised token; C_InitToken makes the file */
-    char serial[16];              /* serial of the token last seen here, to give it back its slot */
+    tsr_token *token; /* NULL: no card, or blank (see below) */
+    bool blank;       /* presents an uninitialised token; C_InitToken makes the file */
+    char serial[16];  /* serial of the token last seen here, to give it back its slot */
 };
 
 /* --- sessions (session.c) --- */
@@ -109,12 +112,12 @@ typedef struct tsr_session {
     tsr_slot *slot;
     tsr_token *token;
     CK_FLAGS flags;
-    tsr_mutex *lock;              /* one call at a time on a session */
-    int refs;                     /* atomically counted */
+    tsr_mutex *lock; /* one call at a time on a session */
+    int refs;        /* atomically counted */
     bool closed;
     /* active operations by kind */
     tsr_op *ops[7];
-    bool op_needs_auth[7];        /* key has CKA_ALWAYS_AUTHENTICATE: context login pending */
+    bool op_needs_auth[7]; /* key has CKA_ALWAYS_AUTHENTICATE: context login pending */
     /* C_FindObjects state */
     bool finding;
     CK_OBJECT_HANDLE *found;
@@ -136,12 +139,15 @@ CK_STATE tsr_session_state(const tsr_session *s);
 typedef struct tsr_module {
     bool initialized;
     tsr_conf conf;
-    tsr_mutex *lock;              /* slot contents: tokens coming, going, being initialised */
-    tsr_slot *slots;              /* fixed at C_Initialize */
+    tsr_mutex *lock; /* slot contents: tokens coming, going, being initialised */
+    tsr_slot *slots; /* fixed at C_Initialize */
     size_t nslots;
-    tsr_rwlock *sessions_lock;    /* the session table: read to look up, write to open/close */
-    tsr_hmap sessions;            /* handle -> tsr_session* */
+    tsr_rwlock *sessions_lock; /* the session table: read to look up, write to open/close */
+    tsr_hmap sessions;         /* handle -> tsr_session* */
+    tsr_hmap removed_sessions; /* sessions of pulled tokens, answered CKR_DEVICE_REMOVED once */
     CK_SESSION_HANDLE next_session;
+    tsr_token **graveyard; /* pulled tokens, freed at C_Finalize: calls in flight may use them */
+    size_t graveyard_n;
 } tsr_module;
 
 extern tsr_module tsr_mod;
@@ -154,6 +160,23 @@ CK_RV tsr_slots_setup(void);
 void tsr_slots_teardown(void);
 /* After C_InitToken filled the blank slot: make the next empty one blank. Module lock held. */
 void tsr_slots_next_blank_locked(void);
+/* Looks at the token directory again: pulled tokens leave their slots (their
+ * sessions end), new ones take a slot (their old one if they had one), and
+ * every changed slot gets an event.  Takes the module lock. */
+void tsr_slots_rescan(void);
+/* Ends every session of a slot whose token was pulled. Module lock held. */
+void tsr_sessions_remove_slot_locked(const tsr_slot *slot);
+
+/* --- events (events.c) --- */
+
+void tsr_events_init(bool may_start_thread);
+/* Forgets pending events: the slots found at C_Initialize are no news. */
+void tsr_events_reset(void);
+void tsr_events_shutdown(void);
+void tsr_events_forget_after_fork(void);
+void tsr_events_raise(CK_SLOT_ID slot);
+/* Drains the directory watch when no watcher thread does. */
+void tsr_events_poll_unwatched(void);
 
 /* --- access (access.c): the session x object matrix --- */
 

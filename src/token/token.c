@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "secmem.h"
@@ -67,6 +68,9 @@ CK_RV tsr_token_open(const char *path, tsr_token **out)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
     tsr_token *t = calloc(1, sizeof(*t));
+    struct stat st;
+    unsigned char *wrap = NULL;
+    size_t wrap_len = 0;
 
     if (t == NULL)
         return CKR_HOST_MEMORY;
@@ -78,13 +82,27 @@ CK_RV tsr_token_open(const char *path, tsr_token **out)
     }
     if ((rv = tsr_rwlock_new(&t->lock)) != CKR_OK)
         goto out;
+    if (stat(path, &st) != 0) {
+        rv = CKR_TOKEN_NOT_PRESENT;
+        goto out;
+    }
+    t->dev = st.st_dev;
+    t->ino = st.st_ino;
     if ((rv = tsr_store_open(path, false, &t->store)) != CKR_OK)
         goto out;
     if ((rv = tsr_token_load_meta_locked(t)) != CKR_OK)
         goto out;
+    /* A file without a SO key was never initialised: not a card. */
+    if ((rv = tsr_store_meta_get(t->store, "so_wrap", &wrap, &wrap_len)) != CKR_OK)
+        goto out;
+    if (wrap == NULL) {
+        rv = CKR_TOKEN_NOT_RECOGNIZED;
+        goto out;
+    }
     *out = t;
     t = NULL;
 out:
+    free(wrap);
     tsr_token_free(t);
     return rv;
 }
