@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -95,11 +96,86 @@ static void test_token_removal(void **state)
     assert_true(reported);
 }
 
+/* Moves every token file between the token directory and `elsewhere`
+ * (rename: the file arrives whole, as a card does). */
+static void move_token_files(const char *from, const char *to)
+{
+    DIR *d = opendir(from);
+    struct dirent *e;
+    char a[4096], b[4096];
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, ".tessera") == NULL)
+            continue;
+        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+        assert_int_equal(rename(a, b), 0);
+    }
+    closedir(d);
+}
+
+/* Waits up to five seconds for an event naming `slot`. */
+static bool event_for(CK_SLOT_ID slot)
+{
+    CK_SLOT_ID event;
+
+    for (int i = 0; i < 100; i++) {
+        while (p11->C_WaitForSlotEvent(CKF_DONT_BLOCK, &event, NULL) == CKR_OK)
+            if (event == slot)
+                return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
+
+/* A card taken out and put back comes back in the same reader, with its
+ * objects, and both moves are reported. */
+static void test_token_returns_to_its_slot(void **state)
+{
+    CK_SLOT_ID slot = api_new_token(TOKEN_LABEL, true), event;
+    CK_SESSION_HANDLE s = api_user_session(slot);
+    CK_OBJECT_CLASS data = CKO_DATA;
+    CK_ATTRIBUTE t[] = {ATTR_VAR(CKA_CLASS, data), ATTR_VAR(CKA_TOKEN, api_true),
+                        ATTR_STR(CKA_LABEL, "kept")};
+    CK_OBJECT_HANDLE h, found;
+    CK_ULONG n = 0;
+    CK_SLOT_INFO si;
+    char aside[4096];
+
+    assert_rv(p11->C_CreateObject(s, t, COUNT(t), &h), CKR_OK);
+    usleep(200 * 1000);
+    while (p11->C_WaitForSlotEvent(CKF_DONT_BLOCK, &event, NULL) == CKR_OK)
+        ;
+    snprintf(aside, sizeof(aside), "%s.aside", api_dir);
+    assert_int_equal(mkdir(aside, 0700), 0);
+
+    move_token_files(api_dir, aside);
+    assert_true(event_for(slot));
+    assert_rv(p11->C_GetSlotInfo(slot, &si), CKR_OK);
+    if (si.flags & CKF_TOKEN_PRESENT)
+        assert_false(api_token_flags(slot) & CKF_TOKEN_INITIALIZED);
+
+    move_token_files(aside, api_dir);
+    assert_true(event_for(slot));
+    assert_rv(p11->C_GetSlotInfo(slot, &si), CKR_OK);
+    assert_true(si.flags & CKF_TOKEN_PRESENT);
+    assert_true(api_token_flags(slot) & CKF_TOKEN_INITIALIZED);
+
+    s = api_user_session(slot);
+    assert_rv(p11->C_FindObjectsInit(s, t + 2, 1), CKR_OK);
+    assert_rv(p11->C_FindObjects(s, &found, 1, &n), CKR_OK);
+    assert_rv(p11->C_FindObjectsFinal(s), CKR_OK);
+    assert_int_equal(n, 1);
+    rmdir(aside);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_wait_event_finalize, api_setup, api_teardown),
         cmocka_unit_test_setup_teardown(test_token_removal, api_setup, api_teardown),
+        cmocka_unit_test_setup_teardown(test_token_returns_to_its_slot, api_setup, api_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
