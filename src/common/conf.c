@@ -10,6 +10,7 @@
 #define DEFAULT_SLOTS          8
 #define DEFAULT_MAX_PIN_TRIES  10
 #define DEFAULT_KDF_ITERATIONS 200000
+#define DEFAULT_OBJECT_CACHE   4096
 
 static char *join_path(const char *a, const char *b)
 {
@@ -88,6 +89,8 @@ static CK_RV apply_line(tsr_conf *conf, char *line, unsigned lineno)
         set_ulong(&conf->max_pin_tries, key, val, 1);
     } else if (strcmp(key, "kdf_iterations") == 0) {
         set_ulong(&conf->kdf_iterations, key, val, 1000);
+    } else if (strcmp(key, "object_cache") == 0) {
+        set_ulong(&conf->object_cache, key, val, 16);
     } else {
         tsr_log("config line %u: unknown key '%s', ignored", lineno, key);
     }
@@ -119,6 +122,7 @@ CK_RV tsr_conf_load(tsr_conf *conf)
     conf->slots = DEFAULT_SLOTS;
     conf->max_pin_tries = DEFAULT_MAX_PIN_TRIES;
     conf->kdf_iterations = DEFAULT_KDF_ITERATIONS;
+    conf->object_cache = DEFAULT_OBJECT_CACHE;
 
     env = getenv("TESSERA_CONF");
     if (env != NULL && *env != '\0') {

@@ -12,6 +12,7 @@ typedef struct tsr_conf {
     unsigned long slots;          /* number of slots (at least tokens present + 1) */
     unsigned long max_pin_tries;  /* wrong user PINs before the lock, default 10 */
     unsigned long kdf_iterations; /* PBKDF2 iterations for new PIN wraps */
+    unsigned long object_cache;   /* token objects kept in memory per token */
 } tsr_conf;
 
 /* Reads the configuration; a missing file gives the defaults, a malformed

@@ -69,6 +69,37 @@ static CK_RV make_query(const CK_ATTRIBUTE *tmpl, CK_ULONG count, bool logged_in
     return CKR_OK;
 }
 
+/* Whether the store query alone decides the template: every attribute is an
+ * indexed column (or CKA_TOKEN true, which every stored object has). */
+static bool index_covers(const CK_ATTRIBUTE *tmpl, CK_ULONG count, const tsr_store_query *q)
+{
+    for (CK_ULONG i = 0; i < count; i++) {
+        switch (tmpl[i].type) {
+        case CKA_CLASS:
+            if (!q->has_class)
+                return false;
+            break;
+        case CKA_ID:
+        case CKA_LABEL:
+        case CKA_SUBJECT:
+        case CKA_ISSUER:
+        case CKA_SERIAL_NUMBER:
+            break;
+        case CKA_VALUE:
+            if (q->value_hash.p == NULL)
+                return false;
+            break;
+        case CKA_TOKEN:
+            if (tmpl[i].ulValueLen != sizeof(CK_BBOOL) || !*(CK_BBOOL *)tmpl[i].pValue)
+                return false;
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
 static CK_RV find_token_objects(tsr_session *s, const CK_ATTRIBUTE *tmpl, CK_ULONG count,
                                 handle_list *out)
 {
@@ -86,6 +117,14 @@ static CK_RV find_token_objects(tsr_session *s, const CK_ATTRIBUTE *tmpl, CK_ULO
         return rv;
     if ((rv = tsr_store_find(s->token->store, &q, &ids, &n)) != CKR_OK)
         return rv;
+    /* When the indexes answered the whole template, the rows are the answer:
+     * no object is loaded, so the cost does not grow with the objects. */
+    if (index_covers(tmpl, count, &q)) {
+        for (size_t i = 0; i < n && rv == CKR_OK; i++)
+            rv = list_add(out, ids[i]);
+        free(ids);
+        return rv;
+    }
     for (size_t i = 0; i < n && rv == CKR_OK; i++) {
         tsr_object *o = NULL;
         CK_RV one = tsr_object_lookup(s, ids[i], &o);

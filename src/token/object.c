@@ -181,6 +181,34 @@ static bool copy_mk_locked(const tsr_token *t, unsigned char mk[TSR_MASTER_KEY_L
     return true;
 }
 
+/* At most `object_cache` token objects are kept in memory: the rest stay in
+ * the store and are loaded again when asked for.  This bounds memory however
+ * many objects a token holds, while the keys in use (and their parsed
+ * EVP_PKEYs) stay cached.  Second-chance ("clock") eviction down to 7/8 of
+ * the bound. Write lock held. */
+static void cache_evict_locked(tsr_token *t)
+{
+    size_t cached = t->objects.n - t->session_objects;
+    size_t target = tsr_mod.conf.object_cache - tsr_mod.conf.object_cache / 8;
+
+    for (size_t steps = 0; cached > target && steps < 4 * t->objects.cap; steps++) {
+        size_t i = t->clock_hand % t->objects.cap;
+        tsr_object *o = t->objects.vals[i];
+
+        if (t->objects.keys[i] == 0 || !o->is_token) {
+            t->clock_hand++;
+        } else if (o->used) {
+            o->used = false;
+            t->clock_hand++;
+        } else {
+            /* Taking shifts a later entry into slot i: look at i again. */
+            tsr_hmap_take(&t->objects, o->handle);
+            tsr_object_unref(o);
+            cached--;
+        }
+    }
+}
+
 static CK_RV cache_fill(tsr_token *t, CK_OBJECT_HANDLE h, tsr_object **out)
 {
     CK_RV rv;
@@ -203,6 +231,8 @@ static CK_RV cache_fill(tsr_token *t, CK_OBJECT_HANDLE h, tsr_object **out)
     } else {
         if (cur != NULL)
             tsr_object_unref(tsr_hmap_take(&t->objects, h));
+        else if (t->objects.n - t->session_objects >= tsr_mod.conf.object_cache)
+            cache_evict_locked(t);
         if (!tsr_hmap_put(&t->objects, h, o)) {
             tsr_rwlock_unlock(t->lock);
             tsr_object_unref(o);
@@ -229,8 +259,10 @@ CK_RV tsr_object_lookup(tsr_session *s, CK_OBJECT_HANDLE h, tsr_object **out)
     tsr_rwlock_rdlock(t->lock);
     o = tsr_hmap_get(&t->objects, h);
     reload = o != NULL && o->sealed_missing && t->login == TSR_LOGIN_USER;
-    if (o != NULL && !reload)
+    if (o != NULL && !reload) {
         tsr_object_ref(o);
+        __atomic_store_n(&o->used, true, __ATOMIC_RELAXED);
+    }
     tsr_rwlock_unlock(t->lock);
     if (o == NULL || reload) {
         if (h & TSR_SESSION_OBJECT_BIT)
@@ -583,6 +615,8 @@ static CK_RV get_one(const tsr_object *o, CK_ATTRIBUTE *want)
         want->ulValueLen = 0;
         return CKR_OK;
     }
+    if (tsr_attrs_is_nested(want->type))
+        return tsr_attrs_nested_out(have, want); /* an array of CK_ATTRIBUTE */
     if (want->pValue == NULL) {
         want->ulValueLen = have->ulValueLen;
         return CKR_OK;

@@ -52,6 +52,7 @@ typedef struct tsr_object {
     CK_SESSION_HANDLE owner; /* session objects: the session that made it */
     tsr_attrs attrs;
     EVP_PKEY *pkey; /* built on first use, set once atomically */
+    bool used;      /* looked up since the cache's clock hand last passed */
     int refs;       /* guarded by the token lock; atomics for release */
 } tsr_object;
 
@@ -76,6 +77,7 @@ typedef struct tsr_token {
     tsr_login_state login;
     unsigned char mk[TSR_MASTER_KEY_LEN];
     tsr_hmap objects;         /* handle -> tsr_object*, token objects cached + session objects */
+    size_t clock_hand;        /* where cache eviction looks next */
     CK_ULONG session_objects; /* how many of `objects` are session objects */
     /* PIN state mirrored from the store's metadata (refreshed on change). */
     bool user_pin_set;
@@ -200,5 +202,25 @@ CK_RV tsr_object_add(tsr_session *s, tsr_attrs **objs, size_t n, CK_OBJECT_HANDL
 void tsr_object_drop_session(tsr_token *t, CK_SESSION_HANDLE owner);
 /* The object's EVP_PKEY, built once and cached. */
 CK_RV tsr_object_pkey(tsr_token *t, tsr_object *o, EVP_PKEY **out);
+
+/* --- key use (keyuse.c), shared by derivation and wrapping --- */
+
+/* Looks up a key object (public, private or secret) visible to the session;
+ * `bad_handle` otherwise (CKR_KEY_HANDLE_INVALID, CKR_WRAPPING_KEY_HANDLE_INVALID ...). */
+CK_RV tsr_key_lookup(tsr_session *s, CK_OBJECT_HANDLE h, CK_RV bad_handle, tsr_object **out);
+/* CKR_KEY_FUNCTION_NOT_PERMITTED unless `usage` (CKA_DERIVE, CKA_WRAP ...) is
+ * true on the key, CKR_MECHANISM_INVALID when CKA_ALLOWED_MECHANISMS leaves
+ * `mech` out. */
+CK_RV tsr_key_permits(const tsr_object *o, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech);
+/* The key as the mechanism layer takes it: a secret key's value is borrowed
+ * from `o` (keep a reference), a key pair's EVP_PKEY is referenced; release
+ * with tsr_key_release.  CKR_USER_NOT_LOGGED_IN when the material is sealed
+ * away. */
+CK_RV tsr_key_view(tsr_session *s, tsr_object *o, tsr_key *k);
+void tsr_key_release(tsr_key *k);
+/* Adds the attributes of key `o`'s nested template `which`
+ * (CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE) to the new object's `a`;
+ * CKR_TEMPLATE_INCONSISTENT when the caller gave one of them another value. */
+CK_RV tsr_key_apply_template(const tsr_object *o, CK_ATTRIBUTE_TYPE which, tsr_attrs *a);
 
 #endif
