@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential gcc meson ninja-build pkg-config
-	libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev
+	libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev libnss3-dev
 	# clients the tests drive
 	opensc libnss3-tools gnutls-bin p11-kit python3-pykcs11 openssl sqlite3
 	# reference module, and test vectors

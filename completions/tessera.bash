@@ -1,0 +1,1 @@
+# bash completion for tessera (filled in with the documentation step)
