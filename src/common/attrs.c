@@ -190,6 +190,8 @@ CK_RV tsr_attrs_from_template(tsr_attrs *out, const CK_ATTRIBUTE *tmpl, CK_ULONG
             rv = CKR_ATTRIBUTE_VALUE_INVALID;
         else if (slot_of(&tmp, tmpl[i].type) != NULL)
             rv = CKR_TEMPLATE_INCONSISTENT;
+        else if (tsr_attrs_is_nested(tmpl[i].type))
+            rv = tsr_attrs_set_nested(&tmp, &tmpl[i]); /* a deep copy, no caller pointers */
         else
             rv = tsr_attrs_set(&tmp, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen);
     }

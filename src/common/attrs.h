@@ -67,4 +67,25 @@ CK_RV tsr_attrs_encode(const tsr_attrs *a, tsr_attrs_filter keep, void *arg, uns
  * CKR_DEVICE_ERROR (the store is damaged) and leaves `a` as it was. */
 CK_RV tsr_attrs_decode(tsr_attrs *a, const unsigned char *in, size_t in_len);
 
+/* --- nested templates (nested.c) --- */
+
+/* `type` holds a template (CKF_ARRAY_ATTRIBUTE: CKA_WRAP_TEMPLATE,
+ * CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE; not CKA_ALLOWED_MECHANISMS). */
+bool tsr_attrs_is_nested(CK_ATTRIBUTE_TYPE type);
+/* Deep-copies a caller's nested template (`at->pValue` an array of
+ * CK_ATTRIBUTE) into `a` as an owned record in tsr_attrs_encode's form: no
+ * caller pointer is kept, and the value is stored like any other.
+ * CKR_ATTRIBUTE_VALUE_INVALID for a length that is not a whole array, a NULL
+ * value with a length, a template inside, or a repeated type. */
+CK_RV tsr_attrs_set_nested(tsr_attrs *a, const CK_ATTRIBUTE *at);
+/* The template kept in nested attribute `at` (NULL or empty: none), added to
+ * `out`.  CKR_DEVICE_ERROR for a damaged record. */
+CK_RV tsr_attrs_get_nested(const CK_ATTRIBUTE *at, tsr_attrs *out);
+/* C_GetAttributeValue of nested attribute `have` into the caller's `want`
+ * (3.0, 5.7.5): pValue NULL -> the array's size; otherwise an array of that
+ * many CK_ATTRIBUTE, each given its type, and its length when its pValue is
+ * NULL or its value when the buffer is large enough (else
+ * CK_UNAVAILABLE_INFORMATION and CKR_BUFFER_TOO_SMALL). */
+CK_RV tsr_attrs_nested_out(const CK_ATTRIBUTE *have, CK_ATTRIBUTE *want);
+
 #endif

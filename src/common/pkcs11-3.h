@@ -213,4 +213,90 @@ typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
 #define CKR_OPERATION_CANCEL_FAILED 0x00000202UL
 #endif
 
+/* 3.0 symmetric pieces p11-kit 0.24 lacks: RFC 5649 key wrap (section 2.14.3;
+ * CKM_AES_KEY_WRAP_PAD is PKCS #7 padding before RFC 3394 there), CCM's
+ * parameters (2.12.3) and the MAC length of the _GENERAL mechanisms. */
+#ifndef CKM_AES_KEY_WRAP_KWP
+#define CKM_AES_KEY_WRAP_KWP 0x0000210BUL
+#endif
+#ifndef TSR_HAVE_CK_CCM_PARAMS
+#define TSR_HAVE_CK_CCM_PARAMS 1
+typedef struct CK_CCM_PARAMS {
+    CK_ULONG ulDataLen;
+    CK_BYTE_PTR pNonce;
+    CK_ULONG ulNonceLen;
+    CK_BYTE_PTR pAAD;
+    CK_ULONG ulAADLen;
+    CK_ULONG ulMACLen;
+} CK_CCM_PARAMS;
+typedef CK_ULONG CK_MAC_GENERAL_PARAMS;
+#endif
+
+/* 3.0 derivation: HKDF (section 6.62), the SHA-3 forms of key derivation by
+ * digesting and of the X9.63 KDF, and PKCS #5 PBKDF2's parameters, which
+ * p11-kit 0.24 lacks. */
+#ifndef CKF_HKDF_SALT_NULL
+#define CKK_HKDF                0x00000042UL
+#define CKF_HKDF_SALT_NULL      0x00000001UL
+#define CKF_HKDF_SALT_DATA      0x00000002UL
+#define CKF_HKDF_SALT_KEY       0x00000004UL
+#define CKM_SHA3_256_KEY_DERIVE 0x00000397UL
+#define CKM_SHA3_224_KEY_DERIVE 0x00000398UL
+#define CKM_SHA3_384_KEY_DERIVE 0x00000399UL
+#define CKM_SHA3_512_KEY_DERIVE 0x0000039AUL
+#define CKD_SHA3_224_KDF        0x0000000AUL
+#define CKD_SHA3_256_KDF        0x0000000BUL
+#define CKD_SHA3_384_KDF        0x0000000CUL
+#define CKD_SHA3_512_KDF        0x0000000DUL
+
+typedef struct CK_HKDF_PARAMS {
+    CK_BBOOL bExtract;
+    CK_BBOOL bExpand;
+    CK_MECHANISM_TYPE prfHashMechanism;
+    CK_ULONG ulSaltType;
+    CK_BYTE_PTR pSalt;
+    CK_ULONG ulSaltLen;
+    CK_OBJECT_HANDLE hSaltKey;
+    CK_BYTE_PTR pInfo;
+    CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+#endif
+#ifndef CKZ_SALT_SPECIFIED
+#define CKZ_SALT_SPECIFIED              0x00000001UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA1       0x00000001UL
+#define CKP_PKCS5_PBKD2_HMAC_GOSTR3411  0x00000002UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA224     0x00000003UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA256     0x00000004UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA384     0x00000005UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA512     0x00000006UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA512_224 0x00000007UL
+#define CKP_PKCS5_PBKD2_HMAC_SHA512_256 0x00000008UL
+
+/* 2.40 as published: the password length by pointer. */
+typedef struct CK_PKCS5_PBKD2_PARAMS {
+    CK_ULONG saltSource;
+    CK_VOID_PTR pSaltSourceData;
+    CK_ULONG ulSaltSourceDataLen;
+    CK_ULONG iterations;
+    CK_ULONG prf;
+    CK_VOID_PTR pPrfData;
+    CK_ULONG ulPrfDataLen;
+    CK_UTF8CHAR_PTR pPassword;
+    CK_ULONG_PTR ulPasswordLen;
+} CK_PKCS5_PBKD2_PARAMS;
+
+/* 2.40 errata and 3.0: the password length by value. */
+typedef struct CK_PKCS5_PBKD2_PARAMS2 {
+    CK_ULONG saltSource;
+    CK_VOID_PTR pSaltSourceData;
+    CK_ULONG ulSaltSourceDataLen;
+    CK_ULONG iterations;
+    CK_ULONG prf;
+    CK_VOID_PTR pPrfData;
+    CK_ULONG ulPrfDataLen;
+    CK_UTF8CHAR_PTR pPassword;
+    CK_ULONG ulPasswordLen;
+} CK_PKCS5_PBKD2_PARAMS2;
+#endif
+
 #endif /* TSR_PKCS11_3_H */

@@ -4,6 +4,9 @@
  * not supported. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/core_names.h>
 
 #include "mech-impl.h"
 
@@ -160,4 +163,25 @@ CK_RV tsr_curve_wrap_point(const unsigned char *pt, size_t len, unsigned char **
     *out = p;
     *out_len = hdr + len;
     return CKR_OK;
+}
+
+const tsr_curve *tsr_curve_by_group(const char *group)
+{
+    for (size_t i = 0; group != NULL && i < N_CURVES; i++)
+        if (strcasecmp(curves[i].group, group) == 0)
+            return &curves[i];
+    return NULL;
+}
+
+const tsr_curve *tsr_curve_of_pkey(const EVP_PKEY *pkey)
+{
+    char group[64];
+
+    if (EVP_PKEY_is_a(pkey, "EC")) {
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                            sizeof(group), NULL))
+            return NULL;
+        return tsr_curve_by_group(group);
+    }
+    return tsr_curve_by_group(EVP_PKEY_get0_type_name(pkey));
 }

@@ -115,6 +115,16 @@ out:
     return rv;
 }
 
+/* Every part of an RSA private key, as attributes. */
+static CK_RV rsa_private(tsr_attrs *priv, const EVP_PKEY *pkey)
+{
+    CK_RV rv = CKR_OK;
+
+    for (size_t i = 0; rv == CKR_OK && i < sizeof(rsa_priv_parts) / sizeof(rsa_priv_parts[0]); i++)
+        rv = put_bn(priv, rsa_priv_parts[i].attr, pkey, rsa_priv_parts[i].param);
+    return rv;
+}
+
 static CK_RV rsa_pair(const tsr_attrs *tmpl, tsr_attrs *pub, tsr_attrs *priv)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
@@ -124,8 +134,7 @@ static CK_RV rsa_pair(const tsr_attrs *tmpl, tsr_attrs *pub, tsr_attrs *priv)
     rv = rsa_generate(tmpl, &pkey);
     if (rv != CKR_OK)
         goto out;
-    for (size_t i = 0; rv == CKR_OK && i < sizeof(rsa_priv_parts) / sizeof(rsa_priv_parts[0]); i++)
-        rv = put_bn(priv, rsa_priv_parts[i].attr, pkey, rsa_priv_parts[i].param);
+    rv = rsa_private(priv, pkey);
     if (rv == CKR_OK)
         rv = put_bn(pub, CKA_MODULUS, pkey, OSSL_PKEY_PARAM_RSA_N);
     if (rv == CKR_OK)
@@ -229,6 +238,27 @@ out:
     return rv;
 }
 
+CK_RV tsr_mech_private_attrs(const EVP_PKEY *pkey, CK_KEY_TYPE *type, tsr_attrs *priv)
+{
+    CK_RV rv = CKR_GENERAL_ERROR;
+    const tsr_curve *c = NULL;
+
+    if (EVP_PKEY_is_a(pkey, "RSA")) {
+        *type = CKK_RSA;
+        rv = rsa_private(priv, pkey);
+    } else if ((c = tsr_curve_of_pkey(pkey)) != NULL) {
+        *type = c->type;
+        rv = tsr_attrs_set(priv, CKA_EC_PARAMS, c->oid_der, (CK_ULONG)c->oid_der_len);
+        if (rv == CKR_OK)
+            rv = put_private(priv, c, pkey);
+    } else {
+        rv = CKR_KEY_TYPE_INCONSISTENT;
+    }
+    if (rv == CKR_OK)
+        rv = tsr_attrs_set_ulong(priv, CKA_KEY_TYPE, *type);
+    return rv;
+}
+
 /* --- the entry points --- */
 
 static const struct {
@@ -281,25 +311,40 @@ static bool secret_len_ok(CK_KEY_TYPE type, CK_ULONG len)
     return len >= 1;
 }
 
+/* The key type a secret key generation makes.  PBKDF2 makes "any type of
+ * secret key", so its template must say which (3.0, 2.37.4). */
+static CK_RV secret_type(const CK_MECHANISM *mech, const tsr_attrs *tmpl, CK_KEY_TYPE *t)
+{
+    CK_ULONG given = 0;
+
+    if (mech->mechanism == CKM_PKCS5_PBKD2) {
+        if (!tsr_attrs_get_ulong(tmpl, CKA_KEY_TYPE, &given))
+            return CKR_TEMPLATE_INCOMPLETE;
+        if (given != CKK_AES && given != CKK_GENERIC_SECRET)
+            return CKR_TEMPLATE_INCONSISTENT;
+        *t = given;
+        return CKR_OK;
+    }
+    if (mech->mechanism == CKM_AES_KEY_GEN)
+        *t = CKK_AES;
+    else if (mech->mechanism == CKM_GENERIC_SECRET_KEY_GEN)
+        *t = CKK_GENERIC_SECRET;
+    else
+        return CKR_MECHANISM_INVALID;
+    if (tsr_mech_no_params(mech) != CKR_OK)
+        return CKR_MECHANISM_PARAM_INVALID;
+    return check_key_type(tmpl, *t);
+}
+
 CK_RV tsr_mech_generate_secret(const CK_MECHANISM *mech, const tsr_attrs *tmpl, CK_KEY_TYPE *type,
                                tsr_attrs *out)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
-    CK_KEY_TYPE t;
+    CK_KEY_TYPE t = 0;
     CK_ULONG len = 0;
     unsigned char *buf = NULL;
 
-    if (mech->mechanism == CKM_AES_KEY_GEN) {
-        t = CKK_AES;
-    } else if (mech->mechanism == CKM_GENERIC_SECRET_KEY_GEN) {
-        t = CKK_GENERIC_SECRET;
-    } else {
-        rv = CKR_MECHANISM_INVALID;
-        goto out;
-    }
-    rv = tsr_mech_no_params(mech);
-    if (rv == CKR_OK)
-        rv = check_key_type(tmpl, t);
+    rv = secret_type(mech, tmpl, &t);
     if (rv != CKR_OK)
         goto out;
     if (!tsr_attrs_get_ulong(tmpl, CKA_VALUE_LEN, &len)) {
@@ -319,7 +364,10 @@ CK_RV tsr_mech_generate_secret(const CK_MECHANISM *mech, const tsr_attrs *tmpl, 
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    rv = tsr_mech_random(buf, len);
+    if (mech->mechanism == CKM_PKCS5_PBKD2)
+        rv = tsr_kdf_pbkdf2(mech, buf, len);
+    else
+        rv = tsr_mech_random(buf, len);
     if (rv == CKR_OK)
         rv = tsr_attrs_set(out, CKA_VALUE, buf, len);
     if (rv == CKR_OK)

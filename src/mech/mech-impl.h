@@ -13,6 +13,10 @@ extern const tsr_mech_ops tsr_rsa_x509_ops; /* rsa.c, raw only */
 extern const tsr_mech_ops tsr_rsa_pss_ops;  /* rsa.c, arg: NULL (raw) or digest */
 extern const tsr_mech_ops tsr_ecdsa_ops;    /* ec.c, arg: NULL (raw) or digest */
 extern const tsr_mech_ops tsr_eddsa_ops;    /* eddsa.c */
+extern const tsr_mech_ops tsr_rsa_oaep_ops;  /* rsa.c */
+extern const tsr_mech_ops tsr_ecdh_ops;      /* ecdh.c, arg: NULL, or "cofactor" */
+extern const tsr_mech_ops tsr_hkdf_ops;      /* kdf.c */
+extern const tsr_mech_ops tsr_keydigest_ops; /* kdf.c, arg: digest name */
 
 /* --- hashes (digest.c) --- */
 
@@ -47,6 +51,10 @@ typedef struct tsr_curve {
  * CKR_ATTRIBUTE_VALUE_INVALID when it is not DER of either kind,
  * CKR_CURVE_NOT_SUPPORTED when it names a curve we do not know. */
 CK_RV tsr_curve_from_params(const unsigned char *der, size_t len, const tsr_curve **out);
+/* The curve of an OpenSSL group or key type name ("prime256v1", "X25519"), or NULL. */
+const tsr_curve *tsr_curve_by_group(const char *group);
+/* The curve of an EC-family EVP_PKEY, or NULL. */
+const tsr_curve *tsr_curve_of_pkey(const EVP_PKEY *pkey);
 /* The raw public point inside a CKA_EC_POINT, which is a DER OCTET STRING or,
  * leniently, the raw point itself.  Borrowed pointer into `in`.  A Weierstrass
  * point may also be compressed.  CKR_ATTRIBUTE_VALUE_INVALID otherwise. */
@@ -95,5 +103,21 @@ CK_RV tsr_pk_sign(tsr_pk *pk, unsigned char *out, size_t *out_len);
 /* CKR_OK or CKR_SIGNATURE_INVALID. */
 CK_RV tsr_pk_verify(tsr_pk *pk, const unsigned char *sig, size_t sig_len);
 void tsr_pk_cleanup(tsr_op *op);
+
+/* --- key material (keygen.c) --- */
+
+/* The private key attributes of `pkey` as the token stores them: RSA's
+ * modulus, exponents and CRT parts; an EC-family key's CKA_EC_PARAMS (the
+ * named-curve OID) and CKA_VALUE; plus CKA_KEY_TYPE.  *type set. */
+CK_RV tsr_mech_private_attrs(const EVP_PKEY *pkey, CK_KEY_TYPE *type, tsr_attrs *priv);
+
+/* --- KDFs (kdf.c) --- */
+
+/* Runs OpenSSL KDF `name` ("HKDF", "X963KDF", "PBKDF2") with `params` into
+ * `out`; CKR_FUNCTION_FAILED when OpenSSL refuses. */
+CK_RV tsr_kdf_run(const char *name, const OSSL_PARAM *params, unsigned char *out, size_t len);
+/* CKM_PKCS5_PBKD2: `len` bytes from the password and salt in mech's
+ * CK_PKCS5_PBKD2_PARAMS(2).  CKR_MECHANISM_PARAM_INVALID for bad parameters. */
+CK_RV tsr_kdf_pbkdf2(const CK_MECHANISM *mech, unsigned char *out, size_t len);
 
 #endif

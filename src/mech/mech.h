@@ -22,6 +22,7 @@ typedef enum tsr_op_kind {
     TSR_OP_VERIFY = 1 << 4,
     TSR_OP_SIGN_RECOVER = 1 << 5,
     TSR_OP_VERIFY_RECOVER = 1 << 6,
+    TSR_OP_DERIVE = 1 << 7, /* a row's `derive` (C_DeriveKey), never a session op */
 } tsr_op_kind;
 
 /* The key an operation runs with.  Asymmetric keys come as a (cached)
@@ -54,6 +55,23 @@ typedef struct tsr_mech_ops {
     CK_RV (*verify_final)(tsr_op *op, const unsigned char *sig, size_t sig_len);
     /* Frees op->state (wiping secrets). */
     void (*cleanup)(tsr_op *op);
+    /* Ciphers only (NULL elsewhere).  update_len: exactly how many bytes the
+     * next update of `in_len` bytes outputs, so tsr_op_update answers the
+     * length protocol before consuming input; update then writes that many.
+     * A family with this hook keeps op->out_len at what final would output
+     * now (exact when encrypting, a bound when decrypting).  oneshot_len: the
+     * same for a whole single-part run; may refuse the length
+     * (CKR_DATA_LEN_RANGE, CKR_ENCRYPTED_DATA_LEN_RANGE).  oneshot: optional,
+     * for single-part-only mechanisms (key wrap); without it a single-part
+     * run is update then final. */
+    CK_RV (*update_len)(const tsr_op *op, size_t in_len, size_t *len);
+    CK_RV (*oneshot_len)(const tsr_op *op, size_t in_len, size_t *len);
+    CK_RV (*oneshot)(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
+                     size_t *out_len);
+    /* Derivation rows only: the derived bytes for C_DeriveKey (see
+     * tsr_mech_derive; the row and key checks are done). */
+    CK_RV (*derive)(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
+                    unsigned char **out, size_t *out_len);
 } tsr_mech_ops;
 
 /* One row of the mechanism table. */
@@ -94,7 +112,9 @@ void tsr_op_free(tsr_op *op);
 /* Length protocol, shared by final and oneshot: `out` NULL -> *out_len is set
  * to the size needed and CKR_OK, nothing is computed; *out_len too small ->
  * CKR_BUFFER_TOO_SMALL with the size needed; otherwise the result.  The caller
- * ends the operation on any return other than (NULL query | BUFFER_TOO_SMALL). */
+ * ends the operation on any return other than (NULL query | BUFFER_TOO_SMALL).
+ * A cipher's update follows the same protocol (`out_len` required); the
+ * other kinds take `out`/`out_len` NULL there. */
 CK_RV tsr_op_update(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
                     size_t *out_len);
 CK_RV tsr_op_final(tsr_op *op, unsigned char *out, size_t *out_len);
@@ -125,8 +145,9 @@ CK_RV tsr_mech_generate_pair(const CK_MECHANISM *mech, const tsr_attrs *pub_tmpl
                              CK_KEY_TYPE *type, tsr_attrs *pub_out, tsr_attrs *priv_out);
 
 /* Generates a secret key (CKM_AES_KEY_GEN with CKA_VALUE_LEN 16/24/32,
- * CKM_GENERIC_SECRET_KEY_GEN with CKA_VALUE_LEN): adds CKA_VALUE and
- * CKA_KEY_TYPE to `out`. */
+ * CKM_GENERIC_SECRET_KEY_GEN with CKA_VALUE_LEN, CKM_PKCS5_PBKD2 from a
+ * password with the template's CKA_KEY_TYPE and CKA_VALUE_LEN): adds
+ * CKA_VALUE and CKA_KEY_TYPE to `out`. */
 CK_RV tsr_mech_generate_secret(const CK_MECHANISM *mech, const tsr_attrs *tmpl, CK_KEY_TYPE *type,
                                tsr_attrs *out);
 
@@ -144,5 +165,30 @@ CK_RV tsr_mech_random(unsigned char *out, size_t len);
 /* SHA-256 / SHA-1 of a buffer, used for stored value hashes and CKA_ID. */
 CK_RV tsr_mech_sha256(const void *in, size_t len, unsigned char out[32]);
 CK_RV tsr_mech_sha1(const void *in, size_t len, unsigned char out[20]);
+
+/* --- derivation and key transport (op.c, ecdh.c, kdf.c, pkcs8.c) --- */
+
+/* The secret C_DeriveKey makes with row `m` (a TSR_OP_DERIVE row) from
+ * `base`.  `want` is the length the new object's template asks for
+ * (CKA_VALUE_LEN), 0 when it names none: then the mechanism's natural length
+ * (the ECDH shared secret, the digest, HKDF's hash length), or
+ * CKR_TEMPLATE_INCOMPLETE when it has none (an X9.63 KDF).  *out is malloc'd;
+ * free it with tsr_free_secret.  The row's checks as tsr_op_new
+ * (CKR_MECHANISM_INVALID, CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE), then
+ * CKR_MECHANISM_PARAM_INVALID for bad parameters (a peer point that is not on
+ * the curve included) and CKR_TEMPLATE_INCONSISTENT when `want` is more than
+ * the mechanism can give. */
+CK_RV tsr_mech_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base,
+                      size_t want, unsigned char **out, size_t *out_len);
+
+/* A private key as PKCS#8 PrivateKeyInfo DER, what C_WrapKey encrypts.
+ * *der is malloc'd; free it with tsr_free_secret. */
+CK_RV tsr_mech_pkcs8_encode(EVP_PKEY *pkey, unsigned char **der, size_t *len);
+/* The private key attributes in PKCS#8 DER (C_UnwrapKey): the material,
+ * CKA_KEY_TYPE and, for the EC family, CKA_EC_PARAMS, added to `priv`; *type
+ * set.  CKR_WRAPPED_KEY_INVALID when it does not parse or holds a kind of key
+ * this token does not know. */
+CK_RV tsr_mech_pkcs8_decode(const unsigned char *der, size_t len, CK_KEY_TYPE *type,
+                            tsr_attrs *priv);
 
 #endif

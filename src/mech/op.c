@@ -108,9 +108,25 @@ void tsr_op_free(tsr_op *op)
 CK_RV tsr_op_update(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
                     size_t *out_len)
 {
-    if (op->mech->ops->update == NULL)
+    const tsr_mech_ops *ops = op->mech->ops;
+    size_t need = 0;
+    CK_RV rv;
+
+    if (ops->update == NULL)
         return CKR_FUNCTION_NOT_SUPPORTED;
-    return op->mech->ops->update(op, in, in_len, out, out_len);
+    if (ops->update_len == NULL)
+        return ops->update(op, in, in_len, out, out_len);
+    /* A cipher: the length protocol, before any input is consumed. */
+    if (out_len == NULL)
+        return CKR_ARGUMENTS_BAD;
+    rv = ops->update_len(op, in_len, &need);
+    if (rv != CKR_OK)
+        return rv;
+    if (out == NULL || *out_len < need) {
+        *out_len = need;
+        return out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+    }
+    return ops->update(op, in, in_len, out, out_len);
 }
 
 /* Every output but a decryption has exactly op->out_len bytes, so a smaller
@@ -136,18 +152,58 @@ static CK_RV give_held(op_full *f, unsigned char *out, size_t *out_len)
     return CKR_OK;
 }
 
-/* Computes into a buffer of the bound's size, then copies or holds it. */
-static CK_RV final_via_copy(op_full *f, unsigned char *out, size_t *out_len)
+/* What produces an output: final, or a cipher's single-part run.  `out`
+ * has room for the bound; *out_len is set to the real length. */
+typedef CK_RV (*produce_fn)(op_full *f, const unsigned char *in, size_t in_len, unsigned char *out,
+                            size_t *out_len);
+
+static CK_RV produce_final(op_full *f, const unsigned char *in, size_t in_len, unsigned char *out,
+                           size_t *out_len)
+{
+    return f->op.mech->ops->final(&f->op, out, out_len);
+}
+
+/* A cipher's single-part run: its own hook, or update then final. */
+static CK_RV produce_oneshot(op_full *f, const unsigned char *in, size_t in_len, unsigned char *out,
+                             size_t *out_len)
+{
+    const tsr_mech_ops *ops = f->op.mech->ops;
+    size_t cap = *out_len, n1 = cap, n2;
+    CK_RV rv;
+
+    if (ops->oneshot != NULL)
+        return ops->oneshot(&f->op, in, in_len, out, out_len);
+    if (ops->update == NULL || ops->final == NULL)
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    rv = ops->update(&f->op, in, in_len, out, &n1);
+    if (rv != CKR_OK)
+        return rv;
+    if (n1 > cap || cap - n1 < f->op.out_len)
+        return CKR_GENERAL_ERROR; /* the family's oneshot_len is wrong */
+    n2 = cap - n1;
+    rv = ops->final(&f->op, out + n1, &n2);
+    if (rv == CKR_OK)
+        *out_len = n1 + n2;
+    return rv;
+}
+
+/* Runs `fn` into `out` when it has room for `need` bytes; otherwise into a
+ * buffer of that size whose result is held for the caller's next call. */
+static CK_RV produce(op_full *f, produce_fn fn, size_t need, const unsigned char *in, size_t in_len,
+                     unsigned char *out, size_t *out_len)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
-    size_t n = f->op.out_len;
-    unsigned char *tmp = malloc(n ? n : 1);
+    size_t n = need;
+    unsigned char *tmp = NULL;
 
+    if (*out_len >= need)
+        return fn(f, in, in_len, out, out_len);
+    tmp = malloc(n ? n : 1);
     if (tmp == NULL) {
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    rv = f->op.mech->ops->final(&f->op, tmp, &n);
+    rv = fn(f, in, in_len, tmp, &n);
     if (rv != CKR_OK)
         goto out;
     f->held = tmp;
@@ -156,23 +212,24 @@ static CK_RV final_via_copy(op_full *f, unsigned char *out, size_t *out_len)
     tmp = NULL;
     rv = give_held(f, out, out_len);
 out:
-    tsr_free_secret(tmp, f->op.out_len);
+    tsr_free_secret(tmp, need);
     return rv;
 }
 
-/* The part of the length protocol before any input is consumed:
- * CKR_OK with *done set when the call is answered already. */
-static CK_RV length_check(op_full *f, unsigned char *out, size_t *out_len, bool *done)
+/* The part of the length protocol before any input is consumed, for an
+ * output of `need` bytes at most: CKR_OK with *done set when the call is
+ * answered already. */
+static CK_RV length_check(op_full *f, size_t need, unsigned char *out, size_t *out_len, bool *done)
 {
     *done = true;
     if (f->has_held)
         return give_held(f, out, out_len);
     if (out == NULL) {
-        *out_len = f->op.out_len;
+        *out_len = need;
         return CKR_OK;
     }
-    if (*out_len < f->op.out_len && bound_is_exact(&f->op)) {
-        *out_len = f->op.out_len;
+    if (*out_len < need && bound_is_exact(&f->op)) {
+        *out_len = need;
         return CKR_BUFFER_TOO_SMALL;
     }
     *done = false;
@@ -181,9 +238,26 @@ static CK_RV length_check(op_full *f, unsigned char *out, size_t *out_len, bool 
 
 static CK_RV run_final(op_full *f, unsigned char *out, size_t *out_len)
 {
-    if (*out_len < f->op.out_len)
-        return final_via_copy(f, out, out_len);
-    return f->op.mech->ops->final(&f->op, out, out_len);
+    return produce(f, produce_final, f->op.out_len, NULL, 0, out, out_len);
+}
+
+/* C_Encrypt / C_Decrypt on a cipher, whose output depends on the input. */
+static CK_RV cipher_oneshot(op_full *f, const unsigned char *in, size_t in_len, unsigned char *out,
+                            size_t *out_len)
+{
+    size_t need = 0;
+    bool done = false;
+    CK_RV rv;
+
+    if (!f->has_held) {
+        rv = f->op.mech->ops->oneshot_len(&f->op, in_len, &need);
+        if (rv != CKR_OK)
+            return rv;
+    }
+    rv = length_check(f, need, out, out_len, &done);
+    if (rv != CKR_OK || done)
+        return rv;
+    return produce(f, produce_oneshot, need, in, in_len, out, out_len);
 }
 
 /* Verification ends in tsr_op_verify_final, never in an output. */
@@ -200,7 +274,7 @@ CK_RV tsr_op_final(tsr_op *op, unsigned char *out, size_t *out_len)
 
     if (!has_output(op))
         return CKR_FUNCTION_NOT_SUPPORTED;
-    rv = length_check(f, out, out_len, &done);
+    rv = length_check(f, op->out_len, out, out_len, &done);
     if (rv != CKR_OK || done)
         return rv;
     return run_final(f, out, out_len);
@@ -214,9 +288,11 @@ CK_RV tsr_op_oneshot(tsr_op *op, const unsigned char *in, size_t in_len, unsigne
     size_t none = 0;
     CK_RV rv;
 
+    if (op->kind != TSR_OP_VERIFY && op->mech->ops->oneshot_len != NULL)
+        return cipher_oneshot(f, in, in_len, out, out_len);
     if (!has_output(op) || op->mech->ops->update == NULL)
         return CKR_FUNCTION_NOT_SUPPORTED;
-    rv = length_check(f, out, out_len, &done);
+    rv = length_check(f, op->out_len, out, out_len, &done);
     if (rv != CKR_OK || done)
         return rv;
     rv = op->mech->ops->update(op, in, in_len, NULL, &none);

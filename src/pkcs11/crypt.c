@@ -97,14 +97,21 @@ CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart, CK_ULONG
     return tsr_crypto_final(hSession, TSR_OP_DECRYPT, pLastPart, pulLastPartLen);
 }
 
-/* The dual-function calls are not offered: the token layer has no combined
- * operations.  The arguments and the session are still checked first. */
-static CK_RV dual_refuse(CK_SESSION_HANDLE h, const void *in, CK_ULONG in_len,
-                         const CK_ULONG *out_len)
+/* The dual-function calls: the cipher's update with its length protocol,
+ * and the other operation fed in order (token/dual.c).  Bad arguments end
+ * both operations, as any failure does. */
+static CK_RV dual(CK_SESSION_HANDLE h, tsr_op_kind cipher, tsr_op_kind other,
+                  const unsigned char *in, CK_ULONG in_len, unsigned char *out, CK_ULONG *out_len)
 {
-    if (out_len == NULL || !face_buf_ok(in, in_len))
-        return tsr_face_refuse(h, CKR_ARGUMENTS_BAD);
-    return tsr_face_refuse(h, CKR_FUNCTION_NOT_SUPPORTED);
+    CK_RV rv;
+
+    if (out_len == NULL || !face_buf_ok(in, in_len)) {
+        rv = tsr_face_abort(h, cipher, CKR_ARGUMENTS_BAD);
+        if (rv == CKR_ARGUMENTS_BAD)
+            (void)tsr_crypto_init(h, other, NULL, CK_INVALID_HANDLE);
+        return rv;
+    }
+    return tsr_crypto_dual_update(h, cipher, other, in, in_len, out, out_len);
 }
 
 /* 5.17.1 C_DigestEncryptUpdate */
@@ -112,7 +119,8 @@ CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_UL
                             CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
     FACE_CHECK_INIT();
-    return dual_refuse(hSession, pPart, ulPartLen, pulEncryptedPartLen);
+    return dual(hSession, TSR_OP_ENCRYPT, TSR_OP_DIGEST, pPart, ulPartLen, pEncryptedPart,
+                pulEncryptedPartLen);
 }
 
 /* 5.17.2 C_DecryptDigestUpdate */
@@ -120,7 +128,8 @@ CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPa
                             CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
     FACE_CHECK_INIT();
-    return dual_refuse(hSession, pEncryptedPart, ulEncryptedPartLen, pulPartLen);
+    return dual(hSession, TSR_OP_DECRYPT, TSR_OP_DIGEST, pEncryptedPart, ulEncryptedPartLen, pPart,
+                pulPartLen);
 }
 
 /* 5.17.3 C_SignEncryptUpdate */
@@ -128,7 +137,8 @@ CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULON
                           CK_BYTE_PTR pEncryptedPart, CK_ULONG_PTR pulEncryptedPartLen)
 {
     FACE_CHECK_INIT();
-    return dual_refuse(hSession, pPart, ulPartLen, pulEncryptedPartLen);
+    return dual(hSession, TSR_OP_ENCRYPT, TSR_OP_SIGN, pPart, ulPartLen, pEncryptedPart,
+                pulEncryptedPartLen);
 }
 
 /* 5.17.4 C_DecryptVerifyUpdate */
@@ -136,5 +146,6 @@ CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedPa
                             CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)
 {
     FACE_CHECK_INIT();
-    return dual_refuse(hSession, pEncryptedPart, ulEncryptedPartLen, pulPartLen);
+    return dual(hSession, TSR_OP_DECRYPT, TSR_OP_VERIFY, pEncryptedPart, ulEncryptedPartLen, pPart,
+                pulPartLen);
 }

@@ -47,7 +47,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                                  ulPrivateKeyAttributeCount, phPublicKey, phPrivateKey);
 }
 
-/* 5.18.3 C_WrapKey: not offered yet (no wrapping mechanism in the table). */
+/* 5.18.3 C_WrapKey */
 CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                 CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey,
                 CK_ULONG_PTR pulWrappedKeyLen)
@@ -60,10 +60,10 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     rv = mech_refuse(hSession, pMechanism);
     if (rv != CKR_OK)
         return rv;
-    return tsr_face_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED);
+    return tsr_key_wrap(hSession, pMechanism, hWrappingKey, hKey, pWrappedKey, pulWrappedKeyLen);
 }
 
-/* 5.18.4 C_UnwrapKey: not offered yet. */
+/* 5.18.4 C_UnwrapKey */
 CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                   CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
                   CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
@@ -78,11 +78,13 @@ CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     rv = mech_refuse(hSession, pMechanism);
     if (rv != CKR_OK)
         return rv;
-    return tsr_face_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED);
+    return tsr_key_unwrap(hSession, pMechanism, hUnwrappingKey, pWrappedKey, ulWrappedKeyLen,
+                          pTemplate, ulAttributeCount, phKey);
 }
 
-/* 5.18.5 C_DeriveKey: not offered yet.  phKey may be NULL for mechanisms that
- * derive several keys (CKM_TLS12_KEY_AND_MAC_DERIVE), so it is not checked. */
+/* 5.18.5 C_DeriveKey.  phKey may be NULL for mechanisms that derive several
+ * keys (CKM_TLS12_KEY_AND_MAC_DERIVE), so the face leaves it to the token
+ * layer, which knows the mechanism. */
 CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                   CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
                   CK_OBJECT_HANDLE_PTR phKey)
@@ -95,5 +97,5 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     rv = mech_refuse(hSession, pMechanism);
     if (rv != CKR_OK)
         return rv;
-    return tsr_face_refuse(hSession, CKR_FUNCTION_NOT_SUPPORTED);
+    return tsr_key_derive(hSession, pMechanism, hBaseKey, pTemplate, ulAttributeCount, phKey);
 }

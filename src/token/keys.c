@@ -21,6 +21,7 @@ static const struct {
 } secret_types[] = {
     {CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET},
     {CKM_AES_KEY_GEN, CKK_AES},
+    {CKM_PKCS5_PBKD2, CK_UNAVAILABLE_INFORMATION}, /* any: the template's CKA_KEY_TYPE */
 };
 
 static CK_RV pair_type(CK_MECHANISM_TYPE mech, CK_KEY_TYPE *type)
@@ -132,8 +133,11 @@ CK_RV tsr_key_generate(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_A
     tsr_attrs_init(&made);
     if ((rv = secret_type(mech->mechanism, &type)) != CKR_OK)
         goto out;
-    if ((rv = tsr_attrs_from_template(&a, tmpl, count)) != CKR_OK ||
-        (rv = tsr_schema_check_template(&a, CKO_SECRET_KEY, type, TSR_ORIGIN_GENERATE)) != CKR_OK)
+    if ((rv = tsr_attrs_from_template(&a, tmpl, count)) != CKR_OK)
+        goto out;
+    if (type == CK_UNAVAILABLE_INFORMATION)
+        tsr_attrs_get_ulong(&a, CKA_KEY_TYPE, &type); /* absent: CKR_TEMPLATE_INCOMPLETE below */
+    if ((rv = tsr_schema_check_template(&a, CKO_SECRET_KEY, type, TSR_ORIGIN_GENERATE)) != CKR_OK)
         goto out;
     if ((rv = tsr_access_write(s, tsr_attrs_get_bool(&a, CKA_TOKEN, false),
                                tsr_attrs_get_bool(&a, CKA_PRIVATE, true))) != CKR_OK)

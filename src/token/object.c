@@ -503,17 +503,41 @@ out:
     return rv;
 }
 
+/* The attributes an object would have after the changes in `tmpl`, checked
+ * against the rules for C_SetAttributeValue or (is_copy) C_CopyObject. */
+static CK_RV changed_attrs(const tsr_session *s, const tsr_object *o, const CK_ATTRIBUTE *tmpl,
+                           CK_ULONG count, bool is_copy, tsr_attrs *out)
+{
+    CK_RV rv;
+    tsr_attrs changes;
+
+    tsr_attrs_init(&changes);
+    if ((rv = tsr_attrs_from_template(&changes, tmpl, count)) != CKR_OK ||
+        (rv = tsr_schema_check_change(&o->attrs, &changes, is_copy)) != CKR_OK ||
+        (rv = check_trusted(s, &changes)) != CKR_OK)
+        goto out;
+    if (o->sealed_missing) {
+        rv = CKR_USER_NOT_LOGGED_IN;
+        goto out;
+    }
+    if ((rv = tsr_attrs_merge(out, &o->attrs)) == CKR_OK &&
+        (rv = tsr_attrs_merge(out, &changes)) == CKR_OK)
+        rv = tsr_schema_after_change(out);
+out:
+    tsr_attrs_clear(&changes);
+    return rv;
+}
+
 CK_RV tsr_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIBUTE *tmpl,
                       CK_ULONG count, CK_OBJECT_HANDLE *out)
 {
     CK_RV rv;
     tsr_session *s;
     tsr_object *o = NULL;
-    tsr_attrs changes, a, *list[1] = {&a};
+    tsr_attrs a, *list[1] = {&a};
 
     if ((rv = tsr_session_get(h, &s)) != CKR_OK)
         return rv;
-    tsr_attrs_init(&changes);
     tsr_attrs_init(&a);
     if ((rv = tsr_object_lookup(s, obj, &o)) != CKR_OK)
         goto out;
@@ -521,21 +545,9 @@ CK_RV tsr_object_copy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_ATTRIB
         rv = CKR_ACTION_PROHIBITED;
         goto out;
     }
-    if ((rv = tsr_attrs_from_template(&changes, tmpl, count)) != CKR_OK ||
-        (rv = tsr_schema_check_change(&o->attrs, &changes, true)) != CKR_OK ||
-        (rv = check_trusted(s, &changes)) != CKR_OK)
-        goto out;
-    if (o->sealed_missing) {
-        rv = CKR_USER_NOT_LOGGED_IN;
-        goto out;
-    }
-    if ((rv = tsr_attrs_merge(&a, &o->attrs)) != CKR_OK ||
-        (rv = tsr_attrs_merge(&a, &changes)) != CKR_OK ||
-        (rv = tsr_schema_after_change(&a)) != CKR_OK)
-        goto out;
-    rv = tsr_object_add(s, list, 1, out);
+    if ((rv = changed_attrs(s, o, tmpl, count, true, &a)) == CKR_OK)
+        rv = tsr_object_add(s, list, 1, out);
 out:
-    tsr_attrs_clear(&changes);
     tsr_attrs_clear(&a);
     tsr_object_unref(o);
     tsr_session_put(s);
@@ -659,11 +671,10 @@ CK_RV tsr_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_A
     CK_RV rv;
     tsr_session *s;
     tsr_object *o = NULL;
-    tsr_attrs changes, a;
+    tsr_attrs a;
 
     if ((rv = tsr_session_get(h, &s)) != CKR_OK)
         return rv;
-    tsr_attrs_init(&changes);
     tsr_attrs_init(&a);
     if ((rv = tsr_object_lookup(s, obj, &o)) != CKR_OK)
         goto out;
@@ -673,21 +684,9 @@ CK_RV tsr_object_set_attrs(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, const CK_A
         rv = CKR_ACTION_PROHIBITED;
         goto out;
     }
-    if ((rv = tsr_attrs_from_template(&changes, tmpl, count)) != CKR_OK ||
-        (rv = tsr_schema_check_change(&o->attrs, &changes, false)) != CKR_OK ||
-        (rv = check_trusted(s, &changes)) != CKR_OK)
-        goto out;
-    if (o->sealed_missing) {
-        rv = CKR_USER_NOT_LOGGED_IN;
-        goto out;
-    }
-    if ((rv = tsr_attrs_merge(&a, &o->attrs)) != CKR_OK ||
-        (rv = tsr_attrs_merge(&a, &changes)) != CKR_OK ||
-        (rv = tsr_schema_after_change(&a)) != CKR_OK)
-        goto out;
-    rv = object_replace(s, o, &a);
+    if ((rv = changed_attrs(s, o, tmpl, count, false, &a)) == CKR_OK)
+        rv = object_replace(s, o, &a);
 out:
-    tsr_attrs_clear(&changes);
     tsr_attrs_clear(&a);
     tsr_object_unref(o);
     tsr_session_put(s);

@@ -81,6 +81,7 @@ static const tsr_attr_rule key_rules[] = {
     R(CKA_LOCAL, TSR_K_BOOL | TSR_A_TOKEN),
     R(CKA_KEY_GEN_MECHANISM, TSR_K_ULONG | TSR_A_TOKEN),
     R(CKA_ALLOWED_MECHANISMS, TSR_K_MECHS),
+    R(CKA_DERIVE_TEMPLATE, TSR_K_BYTES), /* a nested template, see attrs.h */
 };
 TABLE(key, key_rules);
 

@@ -97,6 +97,16 @@ CK_RV tsr_crypto_verify(CK_SESSION_HANDLE h, const unsigned char *data, CK_ULONG
                         const unsigned char *sig, CK_ULONG sig_len);
 CK_RV tsr_crypto_verify_final(CK_SESSION_HANDLE h, const unsigned char *sig, CK_ULONG sig_len);
 CK_RV tsr_crypto_digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
+/* The dual-function updates (dual.c): C_DigestEncryptUpdate and
+ * C_SignEncryptUpdate (`cipher` TSR_OP_ENCRYPT; `other`, the digest or
+ * signature, gets the input), C_DecryptDigestUpdate and C_DecryptVerifyUpdate
+ * (`cipher` TSR_OP_DECRYPT; `other` gets the output).  The cipher update's
+ * length protocol; `other` is fed only when input was consumed.
+ * CKR_OPERATION_NOT_INITIALIZED unless both operations are active; any
+ * other failure ends both. */
+CK_RV tsr_crypto_dual_update(CK_SESSION_HANDLE h, tsr_op_kind cipher, tsr_op_kind other,
+                             const unsigned char *in, CK_ULONG in_len, unsigned char *out,
+                             CK_ULONG *out_len);
 
 /* --- keys and randomness (keys.c) --- */
 
@@ -107,5 +117,33 @@ CK_RV tsr_key_generate_pair(CK_SESSION_HANDLE h, const CK_MECHANISM *mech,
 CK_RV tsr_key_generate(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, const CK_ATTRIBUTE *tmpl,
                        CK_ULONG count, CK_OBJECT_HANDLE *out);
 CK_RV tsr_random(CK_SESSION_HANDLE h, unsigned char *out, CK_ULONG len);
+
+/* --- derivation and wrapping (derive.c, wrap.c) --- */
+
+/* C_DeriveKey (3.0, 5.18.5): the base key must have CKA_DERIVE
+ * (CKR_KEY_FUNCTION_NOT_PERMITTED); the new object is a secret key of the
+ * template's CKA_KEY_TYPE (default CKK_GENERIC_SECRET) and CKA_VALUE_LEN, or a
+ * data object (CKM_HKDF_DATA), plus the base's CKA_DERIVE_TEMPLATE.  Its
+ * CKA_LOCAL is false, CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE as the
+ * mechanisms say: the new key's own, and-ed with the base key's. */
+CK_RV tsr_key_derive(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE base,
+                     const CK_ATTRIBUTE *tmpl, CK_ULONG count, CK_OBJECT_HANDLE *out);
+/* C_WrapKey (5.18.3) with the length protocol (`out` NULL: the length).  A
+ * secret key is wrapped as its value, a private key as PKCS#8
+ * PrivateKeyInfo; a public wrapping key wraps secret keys only.  Refusals:
+ * CKR_KEY_FUNCTION_NOT_PERMITTED (no CKA_WRAP), CKR_KEY_UNEXTRACTABLE,
+ * CKR_KEY_NOT_WRAPPABLE (CKA_WRAP_WITH_TRUSTED without a CKA_TRUSTED wrapping
+ * key), CKR_KEY_HANDLE_INVALID (the key does not match CKA_WRAP_TEMPLATE),
+ * CKR_KEY_SIZE_RANGE (too long for the mechanism). */
+CK_RV tsr_key_wrap(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wrapping,
+                   CK_OBJECT_HANDLE key, unsigned char *out, CK_ULONG *out_len);
+/* C_UnwrapKey (5.18.4): a secret or private key (the template's CKA_CLASS)
+ * from `wrapped`, with the unwrapping key's CKA_UNWRAP_TEMPLATE.  CKA_LOCAL,
+ * CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE are false, CKA_EXTRACTABLE
+ * defaults to true.  CKR_WRAPPED_KEY_INVALID / CKR_WRAPPED_KEY_LEN_RANGE for
+ * what does not decrypt or parse. */
+CK_RV tsr_key_unwrap(CK_SESSION_HANDLE h, const CK_MECHANISM *mech, CK_OBJECT_HANDLE unwrapping,
+                     const unsigned char *wrapped, CK_ULONG wrapped_len, const CK_ATTRIBUTE *tmpl,
+                     CK_ULONG count, CK_OBJECT_HANDLE *out);
 
 #endif
