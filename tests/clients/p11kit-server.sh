@@ -172,7 +172,7 @@ run cu -L -h "$LABEL" -f pwfile
 expect "^$LABEL:remote-nss +u,u,u"
 run cu -K -h "$LABEL" -f pwfile
 expect "<[ 0-9]+> ec +[0-9a-f]{40} +$LABEL:remote-nss\$"
-expect "<[ 0-9]+> rsa +[0-9a-f]{40} +"
+expect "<[ 0-9]+> rsa .* remote-rsa\$"
 
 step "tstclnt logs in over TLS 1.3 with the remote key"
 pki_server srv-nss.out -Verify 1 -CAfile ca.pem -tls1_3 -www
