@@ -249,7 +249,8 @@ int cli_import_p12(struct cli *cli, const struct p11uri *uri, const char *path, 
         rc = cli_session_open(&slot, true, &h);
     if (rc == CLI_OK)
         rc = cli_login(cli, &slot, h);
-    name = label != NULL ? strdup(label) : cli_cert_cn(cert);
+    if (rc == CLI_OK && (name = label != NULL ? strdup(label) : cli_cert_cn(cert)) == NULL)
+        rc = cli_err(CLI_EFAIL, "out of memory");
     if (rc == CLI_OK)
         rc = store_key(&slot, h, pk, id, name, &privobj, &pubobj);
     if (h != CK_INVALID_HANDLE)

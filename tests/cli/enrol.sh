@@ -93,7 +93,7 @@ expect '^user pkcs11:.*object=p12%20user;type=cert'
 run T sign-text --key "$TOKEN;object=p12%20user;type=private" --in msg.txt --der --out sig-p12.der
 run openssl cms -verify -inform DER -in sig-p12.der -noverify -binary
 expect 'hello, signText'
-run T list objects "$TOKEN;type=private"
+run T list objects "$TOKEN;type=private" --login
 expect 'p12 user'
 
 step "bad input changes nothing"
@@ -101,8 +101,10 @@ T list objects "$TOKEN" >before.txt
 bad_input 5 T import missing.pem
 printf -- '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n' >corrupt.pem
 bad_input 5 T import corrupt.pem
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
-	-out other.pem -subj "/CN=nobody's key" -days 10 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+	-out other.csr -subj "/CN=nobody's key" 2>/dev/null
+openssl x509 -req -in other.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 \
+	-out other.pem 2>/dev/null
 bad_input 3 T import other.pem
 cat other.pem cert-ec-p256.pem >mixed.pem
 bad_input 3 T import mixed.pem
@@ -124,7 +126,9 @@ run T keygen --type ec:p256 --label key-nocert --token "$TOKEN"
 bad_input 3 T sign-text --key "$TOKEN;object=key-nocert" --in msg.txt
 printf 'tampered\n' >tampered.txt
 bad_input 10 T verify --ca ca.pem --in sig-ec-p256.pem --content tampered.txt
-bad_input 10 T verify --ca other.pem --in sig-ec-p256.b64
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca2.key \
+	-out ca2.pem -subj "/CN=Another CA" -days 10 2>/dev/null
+bad_input 10 T verify --ca ca2.pem --in sig-ec-p256.b64
 bad_input 5 T verify --ca ca.pem --in corrupt.pem
 bad_input 5 T verify --ca missing.pem --in sig-ec-p256.b64
 bad_input 4 env TESSERA_P12_PASSWORD=wrong "$TESSERA" --module "$MODULE" import --p12 user.p12 \
