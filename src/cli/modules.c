@@ -175,15 +175,6 @@ int cli_slots(struct cli *cli, struct cli_slot **out, size_t *n)
     return rc;
 }
 
-const char *cli_padded(const CK_UTF8CHAR *field, size_t len, char *buf)
-{
-    memcpy(buf, field, len);
-    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\0'))
-        len--;
-    buf[len] = '\0';
-    return buf;
-}
-
 int cli_session_open(struct cli_slot *s, bool rw, CK_SESSION_HANDLE *out)
 {
     CK_FLAGS flags = CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0);

@@ -337,6 +337,15 @@ void p11uri_free(struct p11uri *u)
     free(u);
 }
 
+const char *cli_padded(const CK_UTF8CHAR *field, size_t len, char *buf)
+{
+    memcpy(buf, field, len);
+    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\0'))
+        len--;
+    buf[len] = '\0';
+    return buf;
+}
+
 /* A URI value against a blank-padded PKCS#11 field. */
 static bool field_eq(const char *want, const CK_UTF8CHAR *field, size_t len)
 {
