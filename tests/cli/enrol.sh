@@ -80,6 +80,23 @@ if command -v certutil >/dev/null && command -v cmsutil >/dev/null; then
 	cmp content.txt msg.txt || fail "cmsutil -D gave other content"
 	run cmsutil -D -d sql:nssdb -i sig-rsa-2048.der -o content.txt
 	cmp content.txt msg.txt || fail "cmsutil -D gave other content"
+
+	step "TLS client authentication with the token's key: tstclnt to openssl s_server"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
+		-out srv.pem -subj /CN=localhost -days 5 2>/dev/null
+	port=$((20000 + RANDOM % 20000))
+	openssl s_server -accept "127.0.0.1:$port" -cert srv.pem -key srv.key -CAfile ca.pem \
+		-Verify 2 -www -naccept 1 >server.log 2>&1 &
+	server=$!
+	for _ in $(seq 1 50); do grep -q ACCEPT server.log && break; sleep 0.1; done
+	# tstclnt keeps polling after the reply; the server's log is the verdict.
+	printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 tstclnt -h 127.0.0.1 -p "$port" -d sql:nssdb \
+		-n "enrol:user ec-p256" -W pin.txt -o -V tls1.2:tls1.3 >client.log 2>&1 || true
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+	cat server.log
+	expect 'Client certificate' client.log
+	expect 'Subject: CN *= *user ec-p256' client.log
 else
 	note "NSS tools not installed: certutil and cmsutil checks skipped"
 fi
