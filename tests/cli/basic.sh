@@ -48,6 +48,13 @@ if is_tessera; then
 	run T token set-pin --so --so-pin 11223344 --new-pin 87654321 "$URI"
 fi
 
+step "two tokens: a command that needs one asks, or without a terminal says to name one"
+TESSERA_SO_PIN=87654321 run T token init --label beta --pin 1234
+bad_input 2 T keygen --type ec:p256 --label k1 --pin 1234
+expect '2 tokens could do this.*--token' "$TMP/err"
+run T keygen --type ec:p256 --label k1 --pin 1234 --token 'pkcs11:token=beta'
+expect ';token=beta;id=.*;object=k1;type=private$'
+
 step "logout: the state a new session sees is public"
 run T logout
 expect 'logged out: alpha .*session state ro-public'
