@@ -4,6 +4,13 @@
 # with a token key, the CA certifies it, then `openssl s_client` (TLS 1.2 and
 # 1.3) and `curl` log in to `openssl s_server -Verify 1 -www`, RSA and EC.
 #
+# Known failure, so not listed in meson.build yet: `openssl -engine` and
+# `curl --engine` make the engine OpenSSL's default for RSA and EC, and
+# OpenSSL 3.0 then sends Tessera's own EVP_PKEY_CTX (made in its private
+# OSSL_LIB_CTX, src/mech/pk.c) to the engine's methods, which refuse: the
+# first C_SignInit fails.  It passes against SoftHSM2, and the same commands
+# pass with the token out of process (p11kit-server.sh).
+#
 # usage: tests/clients/openssl-engine.sh [MODULE]   (default: $TESSERA_MODULE)
 
 # shellcheck source=tests/clients/lib.sh

@@ -4,7 +4,7 @@
 # p11-kit's client module (p11-kit-client.so) and reach the token through
 # it.  pkcs11-tool makes keys and signs (OpenSSL verifies), NSS lists the
 # token's certificates and keys and logs in over TLS with one, and OpenSSL's
-# pkcs11 engine signs and logs in too.  The clients run with a token
+# pkcs11 engine and curl sign and log in too.  The clients run with a token
 # directory of their own that is empty, and never load the module (their
 # dynamic loader's record shows it), while the server does; once the server
 # is gone the clients see no token.
@@ -209,6 +209,14 @@ if [ -f "$ENGINE_SO" ]; then
 		-connect "127.0.0.1:$SRV_PORT" -ign_eof -quiet <request
 	pki_server_done
 	expect_client_subject srv-engine.out "O = Tessera, CN = Remote OpenSSL"
+	if command -v curl >/dev/null; then
+		pki_server srv-curl.out -Verify 1 -CAfile ca.pem -www
+		run client env OPENSSL_CONF="$TMP/engine.cnf" timeout 60 curl -sS --engine pkcs11 \
+			--key-type ENG --key "$key" --cert engine.pem --cacert ca.pem "https://127.0.0.1:$SRV_PORT/"
+		expect "Subject: O ?= ?Tessera, CN ?= ?Remote OpenSSL"
+		pki_server_done
+		expect_client_subject srv-curl.out "O = Tessera, CN = Remote OpenSSL"
+	fi
 else
 	note "$ENGINE_SO is missing (package libengine-pkcs11-openssl): engine step left out"
 fi
