@@ -11,6 +11,7 @@ packages=(
 	libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev libnss3-dev
 	# clients the tests drive
 	opensc libnss3-tools gnutls-bin p11-kit python3-pykcs11 openssl sqlite3
+	p11-kit-modules libengine-pkcs11-openssl curl procps
 	# reference module, and test vectors
 	softhsm2 python3-cryptography-vectors
 )
