@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "sqlite-api.h"
 
 #include "store-int.h"
 #include "store.h"

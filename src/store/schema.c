@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
+#include "sqlite-api.h"
 
 #include "log.h"
 #include "sqlerr.h"

@@ -1,7 +1,7 @@
 /* SQLite result codes to CK_RV, as a table: the only place this happens. */
 #include <stddef.h>
 
-#include <sqlite3.h>
+#include "sqlite-api.h"
 
 #include "log.h"
 #include "sqlerr.h"

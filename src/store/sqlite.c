@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <sqlite3.h>
+#include "sqlite-api.h"
 
 #include "log.h"
 #include "secmem.h"
@@ -256,6 +256,8 @@ CK_RV tsr_store_open(const char *path, bool create, tsr_store **out)
     int rc;
 
     *out = NULL;
+    if ((rv = tsr_sqlite_load()) != CKR_OK)
+        goto out;
     if (!create && stat(path, &sb) != 0) {
         rv = errno == ENOENT || errno == ENOTDIR ? CKR_TOKEN_NOT_PRESENT : CKR_DEVICE_ERROR;
         goto out;

@@ -4,7 +4,7 @@
 #ifndef TSR_STORE_INT_H
 #define TSR_STORE_INT_H
 
-#include <sqlite3.h>
+#include "sqlite-api.h"
 
 #include "pkcs11-3.h"
 #include "store.h"

@@ -14,3 +14,13 @@ if [ "$have" != "$want" ]; then
     echo "$have" >&2
     exit 1
 fi
+
+# SQLite is reached only through the module's own handle (src/store/sqlite-api.h):
+# an unversioned import would bind to whatever SQLite the host application
+# loaded first (Firefox's libmozsqlite3, for one).
+imported=$("$nm" -D --undefined-only "$module" | awk '{ print $NF }' | grep '^sqlite3_' || true)
+if [ -n "$imported" ]; then
+    echo "the module imports SQLite symbols from the global scope:" >&2
+    echo "$imported" >&2
+    exit 1
+fi

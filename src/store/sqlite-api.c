@@ -1,0 +1,38 @@
+#define TSR_SQLITE_API_IMPL
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include "log.h"
+#include "sqlite-api.h"
+
+struct tsr_sqlite_api tsr_sqlite;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static CK_RV load_rv = CKR_GENERAL_ERROR;
+
+static void load(void)
+{
+    /* RTLD_LOCAL: our handle's symbols stay out of the global scope, and
+     * dlsym on the handle answers from this library, never the host's. */
+    void *lib = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+
+    if (lib == NULL) {
+        tsr_log("cannot load libsqlite3.so.0: %s", dlerror());
+        return;
+    }
+#define TSR_SQLITE_RESOLVE(name)                                                                   \
+    tsr_sqlite.name = (__typeof__(tsr_sqlite.name))dlsym(lib, "sqlite3_" #name);                   \
+    if (tsr_sqlite.name == NULL) {                                                                 \
+        tsr_log("libsqlite3.so.0 lacks sqlite3_" #name);                                           \
+        return;                                                                                    \
+    }
+    TSR_SQLITE_FUNCTIONS(TSR_SQLITE_RESOLVE)
+#undef TSR_SQLITE_RESOLVE
+    load_rv = CKR_OK;
+}
+
+CK_RV tsr_sqlite_load(void)
+{
+    pthread_once(&once, load);
+    return load_rv;
+}
