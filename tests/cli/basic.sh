@@ -133,7 +133,9 @@ bad_input 3 as_user "$TESSERA" module remove mytoken --yes
 
 step "watch: a token file removed and put back"
 if [ "$(id -u)" = 0 ]; then chown -R root "$TOKDIR"; fi
-TOKFILE=$(find "$TOKDIR" -name '*.tessera' | head -1)
+SERIAL=$(sed -n 's/.*;serial=\([^;]*\);.*/\1/p' <<<"$URI")
+TOKFILE=$TOKDIR/$SERIAL.tessera
+[ -e "$TOKFILE" ] || TOKFILE=
 if ! is_tessera || [ -z "$TOKFILE" ]; then
 	note "watch needs Tessera's token files; not checked with this module"
 else
