@@ -27,8 +27,8 @@ static CK_RV key_size_ok(const tsr_mech *m, const tsr_key *base)
     return rv;
 }
 
-CK_RV tsr_mech_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base,
-                      size_t want, unsigned char **out, size_t *out_len)
+CK_RV tsr_mech_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
+                      unsigned char **out, size_t *out_len)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
 

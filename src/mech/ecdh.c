@@ -48,8 +48,7 @@ static CK_RV check_params(const CK_MECHANISM *mech, const char **md)
     if ((*md == NULL && p->ulSharedDataLen != 0) ||
         (p->ulSharedDataLen > 0 && p->pSharedData == NULL))
         return CKR_MECHANISM_PARAM_INVALID;
-    if (p->pPublicData == NULL || p->ulPublicDataLen == 0 ||
-        p->ulPublicDataLen > MAX_PUBLIC_DATA)
+    if (p->pPublicData == NULL || p->ulPublicDataLen == 0 || p->ulPublicDataLen > MAX_PUBLIC_DATA)
         return CKR_MECHANISM_PARAM_INVALID;
     return CKR_OK;
 }

@@ -121,11 +121,11 @@ static CK_RV hkdf_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_
     params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)base->secret,
                                                     base->secret_len);
     if (p->bExtract && p->ulSaltType == CKF_HKDF_SALT_DATA)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, p->pSalt,
-                                                        p->ulSaltLen);
+        params[n++] =
+            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, p->pSalt, p->ulSaltLen);
     if (p->bExpand && p->ulInfoLen > 0)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, p->pInfo,
-                                                        p->ulInfoLen);
+        params[n++] =
+            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, p->pInfo, p->ulInfoLen);
     params[n] = OSSL_PARAM_construct_end();
     buf = malloc(want);
     if (buf == NULL)
@@ -163,8 +163,7 @@ static CK_RV keydigest_derive(const tsr_mech *m, const CK_MECHANISM *mech, const
         want = hash->len;
     if (want > hash->len)
         return CKR_TEMPLATE_INCONSISTENT;
-    if (!EVP_Q_digest(tsr_ossl_ctx(), hash->name, NULL, base->secret, base->secret_len, md,
-                      NULL)) {
+    if (!EVP_Q_digest(tsr_ossl_ctx(), hash->name, NULL, base->secret, base->secret_len, md, NULL)) {
         rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
         goto out;
     }

@@ -96,21 +96,46 @@ static CK_RV kw_oneshot_len(const tsr_op *op, size_t in_len, size_t *len)
     return CKR_OK;
 }
 
-/* One EVP call wraps or unwraps everything; a failed unwrap is a failed
- * integrity check. */
-static CK_RV run(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
-                 size_t *out_len)
+/* One EVP call wraps everything; `out` has room for the exact result. */
+static CK_RV wrap(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
+                  size_t *out_len)
 {
     kw_state *st = op->state;
     int n = 0;
 
-    if (in_len > INT_MAX - SEMIBLOCK)
-        return tsr_sym_len_error(op);
+    if (in_len > INT_MAX - 2 * SEMIBLOCK)
+        return CKR_DATA_LEN_RANGE;
     if (!EVP_CipherUpdate(st->ctx, out, &n, in, (int)in_len) || n < 0)
-        return tsr_ossl_fail(op->kind == TSR_OP_DECRYPT ? CKR_ENCRYPTED_DATA_INVALID
-                                                        : CKR_FUNCTION_FAILED);
+        return tsr_ossl_fail(CKR_FUNCTION_FAILED);
     *out_len = (size_t)n;
     return CKR_OK;
+}
+
+/* One EVP call unwraps everything; a failure is a failed integrity check.
+ * OpenSSL wipes as many bytes of its output as the input has when the check
+ * fails, more than the result's bound: it works in a buffer that large. */
+static CK_RV unwrap(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
+                    size_t *out_len)
+{
+    kw_state *st = op->state;
+    unsigned char *tmp;
+    int n = 0;
+    CK_RV rv = CKR_OK;
+
+    if (in_len > INT_MAX)
+        return CKR_ENCRYPTED_DATA_LEN_RANGE;
+    tmp = malloc(in_len);
+    if (tmp == NULL)
+        return CKR_HOST_MEMORY;
+    if (!EVP_CipherUpdate(st->ctx, tmp, &n, in, (int)in_len) || n < 0 ||
+        (size_t)n > in_len - SEMIBLOCK)
+        rv = tsr_ossl_fail(CKR_ENCRYPTED_DATA_INVALID);
+    if (rv == CKR_OK) {
+        memcpy(out, tmp, (size_t)n);
+        *out_len = (size_t)n;
+    }
+    tsr_free_secret(tmp, in_len);
+    return rv;
 }
 
 static CK_RV wrap_pkcs7(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
@@ -125,7 +150,7 @@ static CK_RV wrap_pkcs7(tsr_op *op, const unsigned char *in, size_t in_len, unsi
     if (in_len > 0)
         memcpy(buf, in, in_len);
     memset(buf + in_len, (int)(len - in_len), len - in_len);
-    rv = run(op, buf, len, out, out_len);
+    rv = wrap(op, buf, len, out, out_len);
     tsr_free_secret(buf, len);
     return rv;
 }
@@ -162,9 +187,10 @@ static CK_RV kw_oneshot(tsr_op *op, const unsigned char *in, size_t in_len, unsi
         return rv;
     if (in == NULL)
         return CKR_ARGUMENTS_BAD;
-    if (m->pkcs7 && op->kind == TSR_OP_ENCRYPT)
-        return wrap_pkcs7(op, in, in_len, out, out_len);
-    rv = run(op, in, in_len, out, out_len);
+    if (op->kind == TSR_OP_ENCRYPT)
+        return m->pkcs7 ? wrap_pkcs7(op, in, in_len, out, out_len)
+                        : wrap(op, in, in_len, out, out_len);
+    rv = unwrap(op, in, in_len, out, out_len);
     if (rv == CKR_OK && m->pkcs7)
         rv = unpad_pkcs7(out, out_len);
     return rv;

@@ -108,8 +108,7 @@ static CK_RV derive_value(tsr_session *s, const tsr_mech *m, const CK_MECHANISM 
 
 /* Checks the caller's template for the new object (`a`, with the base key's
  * CKA_DERIVE_TEMPLATE added) and reads what it asks for. */
-static CK_RV check_template(tsr_session *s, const CK_MECHANISM *mech, tsr_attrs *a,
-                            new_object *n)
+static CK_RV check_template(tsr_session *s, const CK_MECHANISM *mech, tsr_attrs *a, new_object *n)
 {
     CK_RV rv = read_template(mech->mechanism, a, n);
 
@@ -119,7 +118,7 @@ static CK_RV check_template(tsr_session *s, const CK_MECHANISM *mech, tsr_attrs 
         rv = CKR_ATTRIBUTE_READ_ONLY; /* CKA_TRUSTED */
     if (rv == CKR_OK)
         rv = tsr_access_write(s, tsr_attrs_get_bool(a, CKA_TOKEN, false),
-                              tsr_attrs_get_bool(a, CKA_PRIVATE, n->klass != CKO_DATA));
+                              tsr_attrs_get_bool(a, CKA_PRIVATE, true));
     return rv;
 }
 
@@ -129,6 +128,11 @@ static CK_RV complete(tsr_attrs *a, const new_object *n, const CK_MECHANISM *mec
                       const tsr_object *base, const unsigned char *val, size_t len)
 {
     CK_RV rv = tsr_attrs_set(a, CKA_VALUE, val, (CK_ULONG)len);
+
+    /* Choice: a data object made from a secret is private unless asked
+     * otherwise (data objects default to public). */
+    if (rv == CKR_OK && n->klass == CKO_DATA)
+        rv = tsr_attrs_default_bool(a, CKA_PRIVATE, true);
 
     if (rv == CKR_OK)
         rv = tsr_attrs_set_ulong(a, CKA_CLASS, n->klass);
@@ -142,7 +146,7 @@ static CK_RV complete(tsr_attrs *a, const new_object *n, const CK_MECHANISM *mec
 }
 
 static CK_RV derive_object(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech,
-                               tsr_object *base, tsr_attrs *a, CK_OBJECT_HANDLE *out)
+                           tsr_object *base, tsr_attrs *a, CK_OBJECT_HANDLE *out)
 {
     CK_RV rv;
     new_object n;

@@ -44,9 +44,9 @@ static CK_RV map_rv(CK_RV rv, bool wrap)
 
 /* Runs the (un)wrapping mechanism over `in` with key object `ko`; *out is
  * malloc'd, exactly as long as the result. */
-static CK_RV run_cipher(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech,
-                        tsr_object *ko, bool wrap, const unsigned char *in, size_t in_len,
-                        unsigned char **out, size_t *out_len)
+static CK_RV run_cipher(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech, tsr_object *ko,
+                        bool wrap, const unsigned char *in, size_t in_len, unsigned char **out,
+                        size_t *out_len)
 {
     CK_RV rv;
     tsr_key k;
@@ -60,6 +60,10 @@ static CK_RV run_cipher(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *m
     rv = tsr_op_new(m, wrap ? TSR_OP_ENCRYPT : TSR_OP_DECRYPT, mech, &k, &op);
     if (rv == CKR_OK)
         rv = tsr_op_oneshot(op, in, in_len, NULL, &need);
+    /* Room for the input's length too: OpenSSL's key unwrap wipes that much
+     * of the output when the integrity check fails. */
+    if (rv == CKR_OK && !wrap && need < in_len)
+        need = in_len;
     if (rv == CKR_OK && (*out = malloc(need > 0 ? need : 1)) == NULL)
         rv = CKR_HOST_MEMORY;
     if (rv == CKR_OK) {
@@ -142,8 +146,8 @@ static CK_RV hand_out(const unsigned char *res, size_t res_len, unsigned char *o
     return rv;
 }
 
-static CK_RV wrap_keys(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech,
-                       tsr_object *wk, tsr_object *key, unsigned char *out, CK_ULONG *out_len)
+static CK_RV wrap_keys(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech, tsr_object *wk,
+                       tsr_object *key, unsigned char *out, CK_ULONG *out_len)
 {
     CK_RV rv;
     unsigned char *plain = NULL, *res = NULL;
@@ -230,11 +234,28 @@ static CK_RV secret_value(tsr_attrs *a, CK_MECHANISM_TYPE mech, const unsigned c
     return tsr_attrs_set(a, CKA_VALUE, plain, (CK_ULONG)len);
 }
 
+/* Adds what the key itself says to the template; a value the caller gave
+ * otherwise (another curve, another key type) is CKR_TEMPLATE_INCONSISTENT. */
+static CK_RV merge_strict(tsr_attrs *a, const tsr_attrs *made)
+{
+    CK_RV rv = CKR_OK;
+
+    for (size_t i = 0; i < made->n && rv == CKR_OK; i++) {
+        const CK_ATTRIBUTE *m = &made->v[i], *given = tsr_attrs_find(a, m->type);
+
+        if (given == NULL)
+            rv = tsr_attrs_set(a, m->type, m->pValue, m->ulValueLen);
+        else if (given->ulValueLen != m->ulValueLen ||
+                 (m->ulValueLen > 0 && memcmp(given->pValue, m->pValue, m->ulValueLen) != 0))
+            rv = CKR_TEMPLATE_INCONSISTENT;
+    }
+    return rv;
+}
+
 /* A private key's attributes from its PKCS#8; the template's key type, when
  * given, must be the one inside, and when not, the template is checked now
  * that the type is known. */
-static CK_RV private_value(tsr_attrs *a, CK_KEY_TYPE asked, const unsigned char *plain,
-                           size_t len)
+static CK_RV private_value(tsr_attrs *a, CK_KEY_TYPE asked, const unsigned char *plain, size_t len)
 {
     CK_RV rv;
     CK_KEY_TYPE got = 0;
@@ -247,14 +268,14 @@ static CK_RV private_value(tsr_attrs *a, CK_KEY_TYPE asked, const unsigned char 
     if (rv == CKR_OK && asked == CK_UNAVAILABLE_INFORMATION)
         rv = tsr_schema_check_template(a, CKO_PRIVATE_KEY, got, TSR_ORIGIN_UNWRAP);
     if (rv == CKR_OK)
-        rv = tsr_attrs_merge(a, &made);
+        rv = merge_strict(a, &made);
     tsr_attrs_clear(&made);
     return rv;
 }
 
 /* The new key's attributes from the template and the plaintext key. */
-static CK_RV complete(tsr_attrs *a, CK_OBJECT_CLASS klass, CK_KEY_TYPE type,
-                      CK_MECHANISM_TYPE mech, const unsigned char *plain, size_t len)
+static CK_RV complete(tsr_attrs *a, CK_OBJECT_CLASS klass, CK_KEY_TYPE type, CK_MECHANISM_TYPE mech,
+                      const unsigned char *plain, size_t len)
 {
     CK_RV rv;
 
@@ -290,9 +311,9 @@ static CK_RV check_unwrap_template(tsr_session *s, const tsr_object *uk, tsr_att
     return rv;
 }
 
-static CK_RV unwrap_key(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech,
-                        tsr_object *uk, const unsigned char *wrapped, size_t wrapped_len,
-                        tsr_attrs *a, CK_OBJECT_HANDLE *out)
+static CK_RV unwrap_key(tsr_session *s, const tsr_mech *m, const CK_MECHANISM *mech, tsr_object *uk,
+                        const unsigned char *wrapped, size_t wrapped_len, tsr_attrs *a,
+                        CK_OBJECT_HANDLE *out)
 {
     CK_RV rv;
     CK_OBJECT_CLASS klass = 0;

@@ -36,12 +36,12 @@ size_t av_each_record(const char *rel, av_record_fn fn, void *arg);
 /* Files of "# Label:" lines each followed by hex (the RSA OAEP vectors).
  * `fn` gets every label with the bytes that followed it (label without "# "
  * and ":"), and every other comment line as a marker with data NULL. */
-typedef void (*av_labelled_fn)(const char *label, const unsigned char *data, size_t len,
-                                void *arg);
+typedef void (*av_labelled_fn)(const char *label, const unsigned char *data, size_t len, void *arg);
 void av_each_labelled(const char *rel, av_labelled_fn fn, void *arg);
 
-/* Hex to bytes into a malloc'd buffer (never NULL, even for ""); fails the
- * test on bad hex. */
+/* Hex to bytes into a malloc'd buffer (never NULL, even for ""); an odd
+ * number of digits is a number short of its leading zero.  Fails the test
+ * on anything but hex digits and spaces. */
 unsigned char *av_hex(const char *hex, size_t *len);
 
 #endif
