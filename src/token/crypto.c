@@ -1,7 +1,6 @@
 /* Cryptographic operations on a session: the key checks at *Init, then the
  * mechanism layer's operation.  The session mutex serialises calls on one
  * session only; different sessions sign in parallel. */
-#include <string.h>
 
 #include "schema.h"
 #include "token-impl.h"
@@ -27,74 +26,28 @@ static CK_ATTRIBUTE_TYPE usage_attr(tsr_op_kind kind)
     return CK_UNAVAILABLE_INFORMATION;
 }
 
-static bool mechanism_allowed(const tsr_attrs *a, CK_MECHANISM_TYPE type)
-{
-    const CK_ATTRIBUTE *allowed = tsr_attrs_find(a, CKA_ALLOWED_MECHANISMS);
-    size_t n;
-
-    if (allowed == NULL || allowed->ulValueLen == 0)
-        return true;
-    n = allowed->ulValueLen / sizeof(CK_MECHANISM_TYPE);
-    for (size_t i = 0; i < n; i++) {
-        CK_MECHANISM_TYPE t;
-        memcpy(&t, (const unsigned char *)allowed->pValue + i * sizeof(t), sizeof(t));
-        if (t == type)
-            return true;
-    }
-    return false;
-}
-
-/* Checks the key may do `kind` with `mech`, and starts the operation. */
+/* Checks the key may do `kind` with `mech` (keyuse.c), and starts the
+ * operation. */
 static CK_RV start_with_key(tsr_session *s, const tsr_mech *m, tsr_op_kind kind,
                             const CK_MECHANISM *mech, CK_OBJECT_HANDLE key, tsr_op **op,
                             bool *needs_auth)
 {
     CK_RV rv;
     tsr_object *o = NULL;
-    tsr_key k = {0};
-    CK_ULONG type = 0;
-    const CK_ATTRIBUTE *value;
+    tsr_key k;
 
-    rv = tsr_object_lookup(s, key, &o);
-    if (rv == CKR_OBJECT_HANDLE_INVALID)
-        return CKR_KEY_HANDLE_INVALID;
+    rv = tsr_key_lookup(s, key, CKR_KEY_HANDLE_INVALID, &o);
     if (rv != CKR_OK)
         return rv;
-    if (o->klass != CKO_PUBLIC_KEY && o->klass != CKO_PRIVATE_KEY && o->klass != CKO_SECRET_KEY) {
-        rv = CKR_KEY_HANDLE_INVALID;
-        goto out;
+    rv = tsr_key_permits(o, usage_attr(kind), mech->mechanism);
+    if (rv == CKR_OK)
+        rv = tsr_key_view(s, o, &k);
+    if (rv == CKR_OK) {
+        rv = tsr_op_new(m, kind, mech, &k, op);
+        tsr_key_release(&k);
     }
-    if (!tsr_attrs_get_bool(&o->attrs, usage_attr(kind), false)) {
-        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-        goto out;
-    }
-    if (!mechanism_allowed(&o->attrs, mech->mechanism)) {
-        rv = CKR_MECHANISM_INVALID;
-        goto out;
-    }
-    tsr_attrs_get_ulong(&o->attrs, CKA_KEY_TYPE, &type);
-    k.klass = o->klass;
-    k.type = type;
-    if (o->klass == CKO_SECRET_KEY) {
-        if (o->sealed_missing) {
-            rv = CKR_USER_NOT_LOGGED_IN;
-            goto out;
-        }
-        value = tsr_attrs_find(&o->attrs, CKA_VALUE);
-        if (value == NULL) {
-            rv = CKR_KEY_HANDLE_INVALID;
-            goto out;
-        }
-        k.secret = value->pValue;
-        k.secret_len = value->ulValueLen;
-    } else if ((rv = tsr_object_pkey(s->token, o, &k.pkey)) != CKR_OK) {
-        goto out;
-    }
-    rv = tsr_op_new(m, kind, mech, &k, op);
     *needs_auth = o->klass == CKO_PRIVATE_KEY &&
                   tsr_attrs_get_bool(&o->attrs, CKA_ALWAYS_AUTHENTICATE, false);
-out:
-    EVP_PKEY_free(k.pkey);
     tsr_object_unref(o);
     return rv;
 }
