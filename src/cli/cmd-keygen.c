@@ -122,6 +122,32 @@ static int set_id(struct cli_slot *s, CK_SESSION_HANDLE h, const struct keytype 
     return rc;
 }
 
+int cli_keygen_pair(struct cli_slot *s, CK_SESSION_HANDLE h, const char *type, const char *label,
+                    bool extractable, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv,
+                    unsigned char id[20])
+{
+    const struct keytype *kt = NULL;
+    char tl[33];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
+        if (strcmp(type, keytypes[i].name) == 0)
+            kt = &keytypes[i];
+    }
+    if (kt == NULL)
+        return cli_err(CLI_EUSAGE, "no key type %s", type);
+    if (label_taken(s, h, label))
+        return cli_err(CLI_EEXISTS, "token '%s' already has an object labelled '%s'",
+                       cli_padded(s->token.label, 32, tl), label);
+    cli_progress("generating an %s key on '%s'...", kt->name, cli_padded(s->token.label, 32, tl));
+    rc = generate(s, h, kt, label, extractable, pub, priv);
+    cli_progress(NULL);
+    if (rc == CLI_OK)
+        rc = set_id(s, h, kt, *pub, *priv, id);
+    return rc;
+}
+
 int cmd_keygen(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"type", required_argument, NULL, 't'},
@@ -137,7 +163,7 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     struct cli_slot slot;
     unsigned char id[20];
     bool extractable = false;
-    char tl[33], *out;
+    char *out;
     size_t i;
     int c, rc = CLI_OK;
 
@@ -174,17 +200,8 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     if (rc != CLI_OK)
         goto out;
     rc = cli_login(cli, &slot, h);
-    if (rc == CLI_OK && label_taken(&slot, h, label))
-        rc = cli_err(CLI_EEXISTS, "token '%s' already has an object labelled '%s'",
-                     cli_padded(slot.token.label, 32, tl), label);
-    if (rc == CLI_OK) {
-        cli_progress("generating an %s key on '%s'...", kt->name,
-                     cli_padded(slot.token.label, 32, tl));
-        rc = generate(&slot, h, kt, label, extractable, &pub, &priv);
-        cli_progress(NULL);
-    }
     if (rc == CLI_OK)
-        rc = set_id(&slot, h, kt, pub, priv, id);
+        rc = cli_keygen_pair(&slot, h, kt->name, label, extractable, &pub, &priv, id);
     slot.mod->fl->C_CloseSession(h);
     if (rc == CLI_OK) {
         out = p11uri_format(&slot, id, sizeof(id), label, CKO_PRIVATE_KEY);

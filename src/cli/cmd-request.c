@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "keys.h"
+#include "archive.h"
 
 static const char usage[] =
     "usage: tessera request --key URI --subject DN [--san NAME]... [--format pkcs10|crmf]\n"
@@ -25,8 +25,11 @@ static const char usage[] =
     "IP:address or URI:uri.  MD defaults to SHA-256 (SHA-384 for P-384 keys;\n"
     "none for Ed25519).  PEM by default, on stdout unless --out.\n"
     "\n"
-    "--archive-to KRA.pem (key archival in PKIArchiveOptions) is not available:\n"
-    "OpenSSL 3.0 has no interface to put PKIArchiveOptions into a CRMF message.\n";
+    "With --archive-to KRA.pem (CRMF only), a second key pair, for encryption\n"
+    "(RSA-2048, labelled 'LABEL (encryption)'), is made on the same token, its\n"
+    "private key wrapped there to the KRA certificate's RSA key (AES-256 key\n"
+    "wrap, the AES key by RSA-OAEP) and carried in PKIArchiveOptions of a second\n"
+    "message, with a keyEncipherment proof of possession.\n";
 
 /* Parse "CN=a,O=b" (commas escaped as "\,") or "/CN=a/O=b". */
 static X509_NAME *parse_dn(const char *dn)
@@ -138,7 +141,7 @@ static int push_exts(OSSL_CRMF_MSG *msg, STACK_OF(X509_EXTENSION) *exts)
 }
 
 static int make_crmf(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
-                     const char *mdname, BIO *out, bool der)
+                     const char *mdname, OSSL_CRMF_MSG *archived, BIO *out, bool der)
 {
     OSSL_CRMF_MSGS *msgs = sk_OSSL_CRMF_MSG_new_null();
     OSSL_CRMF_MSG *msg = OSSL_CRMF_MSG_new();
@@ -158,6 +161,10 @@ static int make_crmf(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION
         rc = cli_err_ssl(CLI_EFAIL, "building the CRMF request");
     else
         msg = NULL;
+    if (rc == CLI_OK && archived != NULL && !sk_OSSL_CRMF_MSG_push(msgs, archived))
+        rc = cli_err_ssl(CLI_EFAIL, "building the CRMF request");
+    else if (rc == CLI_OK)
+        archived = NULL;
     if (rc == CLI_OK && (len = i2d_OSSL_CRMF_MSGS(msgs, &buf)) <= 0)
         rc = cli_err_ssl(CLI_EFAIL, "encoding the CRMF request");
     if (rc == CLI_OK &&
@@ -166,6 +173,7 @@ static int make_crmf(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION
     OPENSSL_free(buf);
     EVP_MD_free(md);
     OSSL_CRMF_MSG_free(msg);
+    OSSL_CRMF_MSG_free(archived);
     sk_OSSL_CRMF_MSG_pop_free(msgs, OSSL_CRMF_MSG_free);
     return rc;
 }
@@ -193,6 +201,8 @@ int cmd_request(struct cli *cli, int argc, char **argv)
     struct cli_key *key = NULL;
     EVP_PKEY *pkey = NULL;
     X509_NAME *name = NULL;
+    X509 *kra = NULL;
+    OSSL_CRMF_MSG *archived = NULL;
     STACK_OF(X509_EXTENSION) *exts = NULL;
     BIO *out = NULL;
     bool der = false;
@@ -241,10 +251,8 @@ int cmd_request(struct cli *cli, int argc, char **argv)
         return cli_err(CLI_EUSAGE, "request: --key URI and --subject DN are required");
     if (strcmp(format, "pkcs10") != 0 && strcmp(format, "crmf") != 0)
         return cli_err(CLI_EUSAGE, "request: --format is pkcs10 or crmf");
-    if (archive != NULL)
-        return cli_err(CLI_EUNSUPPORTED,
-                       "request: --archive-to is not available: OpenSSL 3.0 has no interface "
-                       "to set PKIArchiveOptions in a CRMF message");
+    if (archive != NULL && strcmp(format, "crmf") != 0)
+        return cli_err(CLI_EUSAGE, "request: --archive-to needs --format crmf");
     name = parse_dn(subj);
     if (name == NULL) {
         ERR_clear_error();
@@ -254,6 +262,8 @@ int cmd_request(struct cli *cli, int argc, char **argv)
     exts = san_exts(sans, nsans);
     if (exts == NULL)
         rc = cli_err_ssl(CLI_EUSAGE, "request: a --san is not DNS:, email:, IP: or URI:");
+    if (rc == CLI_OK && archive != NULL)
+        rc = cli_archive_prepare(archive, &kra);
     if (rc == CLI_OK)
         rc = cli_uri_arg(cli, keyuri, &uri);
     if (rc == CLI_OK)
@@ -267,9 +277,15 @@ int cmd_request(struct cli *cli, int argc, char **argv)
         if (out == NULL)
             rc = cli_err(CLI_EFAIL, "out of memory");
     }
+    /* The archived key's message last: a failure before it leaves nothing. */
+    if (rc == CLI_OK && kra != NULL)
+        rc = cli_archive_msg(cli, key, kra, name, &archived);
     if (rc == CLI_OK)
-        rc = strcmp(format, "crmf") == 0 ? make_crmf(pkey, name, exts, md, out, der)
+        rc = strcmp(format, "crmf") == 0 ? make_crmf(pkey, name, exts, md, archived, out, der)
                                          : make_pkcs10(pkey, name, exts, md, out, der);
+    archived = NULL; /* make_crmf took it */
+    if (rc != CLI_OK && kra != NULL && key != NULL)
+        cli_archive_undo(key);
     if (rc == CLI_OK && outpath != NULL) {
         /* Written only once complete, so a failure leaves no file behind. */
         char *data;
@@ -280,6 +296,7 @@ int cmd_request(struct cli *cli, int argc, char **argv)
             rc = cli_err(CLI_EFAIL, "cannot write %s: %s", outpath, strerror(errno));
     }
     BIO_free(out);
+    X509_free(kra);
     EVP_PKEY_free(pkey);
     cli_key_free(key);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

@@ -40,4 +40,11 @@ CK_RV cli_token_pubkey(struct cli_slot *s, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE
  * raw EC point, or of the raw EdDSA key.  ID holds 20 bytes. */
 int cli_pubkey_id(const EVP_PKEY *pub, unsigned char id[20]);
 
+/* cmd-keygen.c: generate a key pair of TYPE ("rsa:2048", ...) labelled LABEL
+ * on the logged-in session H, with the derived CKA_ID (in ID).  Refuses a
+ * label already used; leaves nothing behind on failure. */
+int cli_keygen_pair(struct cli_slot *s, CK_SESSION_HANDLE h, const char *type, const char *label,
+                    bool extractable, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv,
+                    unsigned char id[20]);
+
 #endif

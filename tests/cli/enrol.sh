@@ -62,6 +62,32 @@ for type in $TYPES; do
 	run T verify --ca ca.pem --in "sig-$name.pem" --content msg.txt
 done
 
+step "CRMF with key archival: the KRA recovers the encryption key the token made"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout kra.key -out kra.pem -subj "/CN=Test KRA" \
+	-days 10 2>/dev/null
+run T request --key "$TOKEN;object=key-ec-p256" --subject "CN=user ec-p256" --format crmf \
+	--archive-to kra.pem --der --out archive.crmf
+expect "^note: encryption key archived to the KRA: pkcs11:.*object=key-ec-p256%20\\(encryption\\);type=private"
+run "$CRMF_CHECK" archive.crmf kra.key recovered.pem
+expect 'the KRA recovered the archived private key \(2048 bits\)'
+if command -v pkcs11-tool >/dev/null; then
+	pkcs11-tool --module "$MODULE" --token-label enrol --read-object --type pubkey \
+		--label "key-ec-p256 (encryption)" -o encpub.der >/dev/null 2>&1 ||
+		fail "cannot read the encryption key's public half"
+	openssl pkey -pubin -inform DER -in encpub.der -outform DER -out token-pub.der
+	openssl pkey -in recovered.pem -pubout -outform DER -out recovered-pub.der
+	cmp token-pub.der recovered-pub.der || fail "the recovered key is not the token's"
+fi
+T list objects "$TOKEN" >before-archive.txt
+bad_input 2 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --archive-to kra.pem
+bad_input 5 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --format crmf \
+	--archive-to missing.pem
+bad_input 11 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --format crmf \
+	--archive-to ca.pem
+bad_input 7 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --format crmf \
+	--archive-to kra.pem
+T list objects "$TOKEN" | diff before-archive.txt - || fail "a refused archival changed the token"
+
 step "the CA certificate came along once"
 run T list objects "$TOKEN;object=Tessera%20Test%20CA;type=cert"
 [ "$(grep -c 'Tessera Test CA' "$TMP/out")" = 1 ] || fail "the CA certificate is not there exactly once"
@@ -134,7 +160,6 @@ bad_input 4 env TESSERA_PIN=0000 "$TESSERA" --module "$MODULE" keygen --type ec:
 bad_input 3 T request --key "$TOKEN;object=nosuch" --subject CN=x
 bad_input 2 T request --key "$TOKEN;object=key-ec-p256" --subject 'no equals sign'
 bad_input 2 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --san 'bogus:x'
-bad_input 11 T request --key "$TOKEN;object=key-ec-p256" --subject CN=x --archive-to ca.pem
 bad_input 4 env TESSERA_PIN=0000 "$TESSERA" --module "$MODULE" sign-text \
 	--key "$TOKEN;object=key-ec-p256" --in msg.txt
 bad_input 5 T sign-text --key "$TOKEN;object=key-ec-p256" --in missing.txt
