@@ -190,6 +190,17 @@ def read_prompts(m):
     })["value"])
 
 
+def page_state(m):
+    """The content page's URL, title, readyState and text; None while a
+    prompt is open (Marionette then ends scripts without a value)."""
+    try:
+        return m.send("WebDriver:ExecuteScript", {"script": PAGE_STATE})["value"]
+    except MarionetteError as e:
+        if isinstance(e.error, dict) and e.error.get("error") == "unexpected alert open":
+            return None
+        raise
+
+
 def token_state(m, token):
     """Firefox's view of the token(s) with this label (chrome context)."""
     return m.send("WebDriver:ExecuteScript",
@@ -214,7 +225,10 @@ def main():
     a = ap.parse_args()
 
     t0 = time.monotonic()
-    result = {"mode": a.pin_mode, "url": a.url}
+    result = {"mode": a.pin_mode, "url": a.url, "timing": {}}
+
+    def mark(what):
+        result["timing"][what] = round(time.monotonic() - t0, 1)
     m = Marionette("127.0.0.1", a.port, a.connect_timeout)
     result["connect_seconds"] = round(time.monotonic() - t0, 1)
     try:
@@ -224,6 +238,7 @@ def main():
             "acceptInsecureCerts": False,
             "timeouts": {"pageLoad": a.page_timeout * 1000, "script": 30000},
         }, timeout=a.connect_timeout)
+        mark("session")
         result["browser"] = "%s %s" % (
             caps["capabilities"].get("browserName"),
             caps["capabilities"].get("browserVersion"))
@@ -246,30 +261,50 @@ def main():
                 time.sleep(0.25)
 
         result["prompts_before_navigate"] = read_prompts(m)
+        mark("ready")
 
         m.send("Marionette:SetContext", {"value": "content"})
         deadline = time.monotonic() + a.page_timeout
         try:
             m.send("WebDriver:Navigate", {"url": a.url}, timeout=a.page_timeout + 10)
             result["navigate"] = "ok"
+            mark("navigate")
         except MarionetteError as e:
             # An error page (e.g. the handshake failed) is an answer, not a
             # crash of the test: the page state below tells what happened.
             result["navigate"] = str(e)
         # A prompt that opens during the load (the PIN prompt) makes Navigate
         # return at once; wait for the load to end, or for the deadline.
+        page = None
         while True:
-            page = m.send("WebDriver:ExecuteScript", {"script": PAGE_STATE})["value"]
-            if (page["url"] != "about:blank" and page["readyState"] == "complete") \
-                    or time.monotonic() > deadline:
+            page = page_state(m) or page
+            if page is not None:
+                loaded = page["readyState"] == "complete" or (
+                    # Firefox's error pages may stay "interactive".
+                    page["url"].startswith("about:") and page["readyState"] != "loading")
+                if page["url"] != "about:blank" and loaded:
+                    break
+            if time.monotonic() > deadline:
                 break
             time.sleep(0.25)
+        if page is not None and page["url"].startswith("about:"):
+            # An error page: give it a moment to finish, so the screenshot
+            # shows it rather than a blank page.
+            settle = time.monotonic() + 5
+            while page["readyState"] != "complete" and time.monotonic() < settle:
+                time.sleep(0.25)
+                page = page_state(m) or page
+            time.sleep(0.5)
+        if page is None:
+            raise RuntimeError("could not read the page's state in %ds" % a.page_timeout)
         result["page"] = page
+        mark("page")
         try:
             shot = m.send("WebDriver:TakeScreenshot", {"full": True, "hash": False})["value"]
             with open(a.screenshot, "wb") as f:
                 f.write(base64.b64decode(shot))
             result["screenshot"] = a.screenshot
+            mark("screenshot")
         except MarionetteError as e:
             result["screenshot_error"] = str(e)
 
