@@ -37,13 +37,15 @@ pki_ca
 run cu -A -n "Tessera Test CA" -t "CT,C," -i ca.pem
 
 # new_client NICK SUBJECT KEYARGS...: key generated on the token by
-# certutil -R, certificate issued by the CA, stored on the token by certutil -A.
+# certutil -R, certificate issued by the CA, stored on the token by
+# certutil -A.  Trust "u,u,u" keeps it on the token only: with other trust
+# NSS also keeps a copy in its own database.
 new_client() {
 	local nick=$1 subject=$2
 	shift 2
 	run cu -R -s "$subject" "$@" -h "$LABEL" -f pwfile -z noise -o "$nick.req"
 	pki_issue "$nick.req" "$nick.pem"
-	run cu -A -n "$nick" -t ",," -h "$LABEL" -f pwfile -i "$nick.pem"
+	run cu -A -n "$nick" -t "u,u,u" -h "$LABEL" -f pwfile -i "$nick.pem"
 }
 
 step "client keys generated on the token, certificates from the CA stored beside them"
@@ -55,6 +57,8 @@ expect "<[ 0-9]+> ec +[0-9a-f]{40} +$LABEL:alice-ec\$"
 run cu -L -h "$LABEL" -f pwfile
 expect "^$LABEL:alice-rsa +u,u,u"
 expect "^$LABEL:alice-ec +u,u,u"
+run cu -L -h internal
+expect_not 'alice'
 
 # handshake NAME TLSVERSION NICK [TSTCLNT ARGS...]: one s_server, one
 # tstclnt run; the server output stays in srv-NAME.out, tstclnt's in $TMP/out.
