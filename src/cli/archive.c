@@ -107,7 +107,8 @@ static CK_MECHANISM_TYPE kwp_mech(struct cli_slot *s)
 
 static bool bits_set(ASN1_BIT_STRING **bs, const unsigned char *p, CK_ULONG len)
 {
-    *bs = ASN1_BIT_STRING_new();
+    if (*bs == NULL) /* a required field is there from _new already */
+        *bs = ASN1_BIT_STRING_new();
     if (*bs == NULL || !ASN1_BIT_STRING_set(*bs, (unsigned char *)p, (int)len))
         return false;
     (*bs)->flags &= ~0x07L;
@@ -146,7 +147,7 @@ static TSR_CRMF_ATAV *archive_control(const unsigned char *symm, CK_ULONG symmle
         /* An ANY holding the whole [0] encoding as it is. */
         ok = len > 0 && ASN1_STRING_set(ao_der, der, len) &&
              (atav->type = OBJ_nid2obj(NID_id_regCtrl_pkiArchiveOptions)) != NULL &&
-             (atav->value = ASN1_TYPE_new()) != NULL;
+             (atav->value != NULL || (atav->value = ASN1_TYPE_new()) != NULL);
         if (ok) {
             ASN1_TYPE_set(atav->value, V_ASN1_OTHER, ao_der);
             ao_der = NULL;
