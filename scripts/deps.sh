@@ -13,7 +13,7 @@ packages=(
 	opensc libnss3-tools gnutls-bin p11-kit python3-pykcs11 openssl sqlite3
 	p11-kit-modules libengine-pkcs11-openssl curl procps
 	# reference module, and test vectors
-	softhsm2 python3-cryptography-vectors
+	softhsm2 python3-cryptography python3-cryptography-vectors
 )
 
 missing=()

@@ -235,18 +235,32 @@ out:
 CK_RV tsr_pin_verify(tsr_token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
                      unsigned char mk[TSR_MASTER_KEY_LEN]);
 
+/* The label is 32 blank-padded bytes.  Some callers (PyKCS11) pass a C
+ * string instead: a NUL cannot be part of a label, so it ends it. */
+static void normalise_label(const CK_UTF8CHAR *in, CK_UTF8CHAR out[32])
+{
+    size_t n = 0;
+
+    while (n < 32 && in[n] != '\0')
+        n++;
+    memset(out, ' ', 32);
+    memcpy(out, in, n);
+}
+
 CK_RV tsr_token_init(CK_SLOT_ID id, const CK_UTF8CHAR *pin, CK_ULONG pin_len,
-                     const CK_UTF8CHAR *label)
+                     const CK_UTF8CHAR *given_label)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
     tsr_slot *s = tsr_slot_lookup(id);
     tsr_token *t;
     unsigned char mk[TSR_MASTER_KEY_LEN];
+    CK_UTF8CHAR label[32];
 
     if (s == NULL)
         return CKR_SLOT_ID_INVALID;
     if (pin_len < TSR_MIN_PIN_LEN || pin_len > TSR_MAX_PIN_LEN)
         return CKR_PIN_LEN_RANGE;
+    normalise_label(given_label, label);
     tsr_mutex_lock(tsr_mod.lock);
     t = s->token;
     if (t == NULL) {
