@@ -1,5 +1,6 @@
 /* Loading modules through p11-kit (or one library by path), walking their
  * slots, opening sessions, logging in and reading objects. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ static CK_FUNCTION_LIST **p11kit_list;
 
 int cli_modules_load(struct cli *cli)
 {
+    static char abs[PATH_MAX];
     CK_FUNCTION_LIST *fl;
     CK_RV rv;
     size_t i;
@@ -48,6 +50,11 @@ int cli_modules_load(struct cli *cli)
         return CLI_OK;
     p11_kit_be_quiet();
     if (cli->module_path != NULL) {
+        /* p11-kit reads a relative path as relative to its own module
+         * directory; on the command line it means the current one. */
+        if (cli->module_path[0] != '/' && strchr(cli->module_path, '/') != NULL &&
+            realpath(cli->module_path, abs) != NULL)
+            cli->module_path = abs;
         fl = p11_kit_module_load(cli->module_path, 0);
         if (fl == NULL) {
             const char *msg = p11_kit_message();
