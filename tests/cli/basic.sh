@@ -55,6 +55,21 @@ expect '2 tokens could do this.*--token' "$TMP/err"
 run T keygen --type ec:p256 --label k1 --pin 1234 --token 'pkcs11:token=beta'
 expect ';token=beta;id=.*;object=k1;type=private$'
 
+if command -v script >/dev/null; then
+	step "on a terminal: the tokens are listed, one is chosen, the PIN is read with echo off"
+	(sleep 2; printf '2\r'; sleep 2; printf '1234\r'; sleep 4) |
+		env -u TESSERA_PIN script -qfc "$TESSERA --module $MODULE keygen --type ec:p256 --label k2" \
+			/dev/null >"$TMP/tty.out" 2>&1 || true
+	cat "$TMP/tty.out"
+	expect '^ +1\) (alpha|beta) ' "$TMP/tty.out"
+	second=$(sed -n 's/^ *2) \([a-z]*\) .*/\1/p' "$TMP/tty.out")
+	[ -n "$second" ] || fail "no second token listed"
+	expect 'Which token \(1-2\)\?' "$TMP/tty.out"
+	expect "User PIN for '$second'" "$TMP/tty.out"
+	expect_not '1234' "$TMP/tty.out"
+	expect ";token=$second;id=.*;object=k2;type=private" "$TMP/tty.out"
+fi
+
 step "logout: the state a new session sees is public"
 run T logout
 expect 'logged out: alpha .*session state ro-public'
