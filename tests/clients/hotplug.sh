@@ -45,8 +45,8 @@ push() {
 # wait_for FILE PATTERN [COUNT]: FILE matches PATTERN at least COUNT times
 # (default 1) within 20 s.
 wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} i
-	for i in $(seq 200); do
+	local file=$1 pattern=$2 count=${3:-1}
+	for _ in $(seq 200); do
 		[ "$(grep -Ec -- "$pattern" "$file" 2>/dev/null || true)" -ge "$count" ] && return 0
 		sleep 0.1
 	done

@@ -65,14 +65,14 @@ pki_issue() {
 # 127.0.0.1 with the server certificate, ARGS added; its output goes to OUT.
 # Sets SRV_PORT and SRV_PID.  It serves one connection (-naccept 1).
 pki_server() {
-	local out=$1 i
+	local out=$1
 	shift
 	: >"$out"
 	openssl s_server -accept 127.0.0.1:0 -naccept 1 -cert srv.pem -key srv.key "$@" \
 		</dev/null >"$out" 2>&1 &
 	SRV_PID=$!
 	PKI_PIDS+=("$SRV_PID")
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q '^ACCEPT' "$out" && break
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.1
@@ -85,10 +85,9 @@ pki_server() {
 }
 
 # pki_server_done: wait (at most 10 s) for the server to finish its one
-# connection, then show its output.
+# connection, then make sure it is gone.
 pki_server_done() {
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -127,6 +126,7 @@ nss_db() {
 spy_setup() {
 	[ -f "$SPY_LIB" ] || fail "$SPY_LIB is missing (package opensc)"
 	need cc pkg-config
+	# shellcheck disable=SC2046 # pkg-config's words
 	cc -shared -fPIC -O1 -I"$TESTS_CLIENTS/../../src/common" $(pkg-config --cflags p11-kit-1) \
 		-o "$TMP/spy-shim.so" "$TESTS_CLIENTS/spy-shim.c" -ldl ||
 		fail "could not build the spy shim"

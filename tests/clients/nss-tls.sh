@@ -82,7 +82,7 @@ for key in rsa ec; do
 		step "tstclnt, TLS $ver, client key alice-$key on the token"
 		handshake "$key-$ver" "$ver" "$LABEL:alice-$key" -w "$PIN"
 		[ "$HS_RC" -eq 0 ] || fail "tstclnt failed (status $HS_RC)"
-		subject="O = Tessera, CN = Alice $(echo "$key" | tr a-z A-Z)"
+		subject="O = Tessera, CN = Alice ${key^^}"
 		expect_client_subject "srv-$key-$ver.out" "$subject"
 	done
 done
@@ -141,7 +141,7 @@ for case in rsa-1.2 rsa-1.3 ec-1.3; do
 	handshake "spy-$case" "$ver" "$LABEL:alice-$key" -w "$PIN"
 	spy_off
 	[ "$HS_RC" -eq 0 ] || fail "tstclnt through the spy failed (status $HS_RC)"
-	expect_client_subject "srv-spy-$case.out" "O = Tessera, CN = Alice $(echo "$key" | tr a-z A-Z)"
+	expect_client_subject "srv-spy-$case.out" "O = Tessera, CN = Alice ${key^^}"
 done
 
 # NSS probes C_GetInterface for a fork-safe interface first; the module

@@ -54,13 +54,13 @@ step "openssl req signs certificate requests with the token keys; the CA certifi
 pki_ca
 for key in rsa ec; do
 	run eng openssl req -new -engine pkcs11 -keyform engine -key "$(key_uri $key)" \
-		-subj "/O=Tessera/CN=Engine $(echo $key | tr a-z A-Z)" -out "engine-$key.csr"
+		-subj "/O=Tessera/CN=Engine ${key^^}" -out "engine-$key.csr"
 	run openssl req -in "engine-$key.csr" -noout -verify
 	pki_issue "engine-$key.csr" "engine-$key.pem"
 done
 
 for key in rsa ec; do
-	subject="O = Tessera, CN = Engine $(echo $key | tr a-z A-Z)"
+	subject="O = Tessera, CN = Engine ${key^^}"
 	for ver in 1.2 1.3; do
 		step "openssl s_client -engine pkcs11, TLS $ver, key engine-$key"
 		pki_server "srv-$key-$ver.out" -Verify 1 -CAfile ca.pem "-tls${ver/./_}" -www
@@ -68,7 +68,7 @@ for key in rsa ec; do
 		run eng timeout 60 openssl s_client -engine pkcs11 -keyform engine -key "$(key_uri $key)" \
 			-cert "engine-$key.pem" -CAfile ca.pem -verify_return_error -connect "127.0.0.1:$SRV_PORT" \
 			-ign_eof -quiet <request
-		expect "Subject: O ?= ?Tessera, CN ?= ?Engine $(echo $key | tr a-z A-Z)"
+		expect "Subject: O ?= ?Tessera, CN ?= ?Engine ${key^^}"
 		expect "Protocol +: TLSv$ver|TLSv$ver"
 		pki_server_done
 		expect_client_subject "srv-$key-$ver.out" "$subject"
@@ -78,7 +78,7 @@ for key in rsa ec; do
 	pki_server "srv-curl-$key.out" -Verify 1 -CAfile ca.pem -www
 	run eng timeout 60 curl -sS --engine pkcs11 --key-type ENG --key "$(key_uri $key)" \
 		--cert "engine-$key.pem" --cacert ca.pem "https://127.0.0.1:$SRV_PORT/"
-	expect "Subject: O ?= ?Tessera, CN ?= ?Engine $(echo $key | tr a-z A-Z)"
+	expect "Subject: O ?= ?Tessera, CN ?= ?Engine ${key^^}"
 	pki_server_done
 	expect_client_subject "srv-curl-$key.out" "$subject"
 done

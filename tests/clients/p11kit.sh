@@ -92,7 +92,7 @@ for key in rsa ec; do
 	id=$([ $key = rsa ] && echo 11 || echo 12)
 	cat >"gnutls-$key.tmpl" <<-EOF
 		organization = "Tessera"
-		cn = "GnuTLS $(echo $key | tr a-z A-Z)"
+		cn = "GnuTLS ${key^^}"
 		tls_www_client
 	EOF
 	run certtool --generate-request --template "gnutls-$key.tmpl" \
@@ -131,8 +131,8 @@ for key in rsa ec; do
 		expect '^- Handshake was completed'
 		expect "^- Description: \(TLS$ver-"
 		# s_server -www sends back the client certificate it saw.
-		expect "Subject: O ?= ?Tessera, CN ?= ?GnuTLS $(echo $key | tr a-z A-Z)"
-		expect_client_subject "srv-$key-$ver.out" "O = Tessera, CN = GnuTLS $(echo $key | tr a-z A-Z)"
+		expect "Subject: O ?= ?Tessera, CN ?= ?GnuTLS ${key^^}"
+		expect_client_subject "srv-$key-$ver.out" "O = Tessera, CN = GnuTLS ${key^^}"
 	done
 done
 
