@@ -108,54 +108,122 @@ int cli_pick_token(struct cli *cli, const struct p11uri *uri, unsigned want, CK_
     return rc;
 }
 
+/* Whether token S holds a public object (a public key, or a certificate)
+ * matching the URI's object attributes: where a private key with them is
+ * likely to be, found without logging in. */
+static bool public_twin(struct cli_slot *s, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG nt)
+{
+    static const CK_OBJECT_CLASS classes[] = {CKO_PUBLIC_KEY, CKO_CERTIFICATE};
+    CK_OBJECT_CLASS cls;
+    CK_OBJECT_HANDLE *found = NULL;
+    CK_ULONG count = 0;
+    size_t i;
+    bool hit = false;
+
+    for (i = 0; i < 2 && !hit; i++) {
+        cls = classes[i];
+        tmpl[nt] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+        hit = cli_find(s, h, tmpl, nt + 1, &found, &count) == CKR_OK && count > 0;
+        free(found);
+    }
+    return hit;
+}
+
+/* A session on S: read-write unless the token is write-protected.  Failures
+ * are not reported: the token is then just not searched. */
+static bool quiet_session(struct cli_slot *s, CK_SESSION_HANDLE *h)
+{
+    CK_FLAGS flags = CKF_SERIAL_SESSION;
+
+    if (!(s->token.flags & CKF_WRITE_PROTECTED))
+        flags |= CKF_RW_SESSION;
+    return s->mod->fl->C_OpenSession(s->id, flags, NULL, NULL, h) == CKR_OK;
+}
+
 /* The single object of class CLS matching URI on one token, logged in when
- * LOGIN (or when the class is private).  Fills *slot, *session and *obj. */
+ * LOGIN (or when the class is private).  Fills *slot, *session and *obj.
+ *
+ * Private objects are looked for only where a login is worth it: on the
+ * tokens holding a public key or certificate with the same attributes (as
+ * keygen and import leave them), else on the tokens the URI names, else on
+ * the only token there is; so no token is asked for its PIN in vain. */
 int cli_find_object(struct cli *cli, const struct p11uri *uri, CK_OBJECT_CLASS cls, bool login,
                     struct cli_slot *slot, CK_SESSION_HANDLE *session, CK_OBJECT_HANDLE *obj)
 {
     struct cli_slot *slots;
-    CK_ATTRIBUTE tmpl[4];
+    CK_ATTRIBUTE tmpl[5];
     CK_OBJECT_HANDLE *found = NULL;
     CK_ULONG nt, count = 0;
-    size_t n, i, hits = 0;
-    CK_SESSION_HANDLE h;
+    CK_SESSION_HANDLE *hs;
+    size_t n, i, hits = 0, searchable = 0, twins = 0;
+    bool *twin, need_login = login || cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
     int rc;
 
     nt = p11uri_object_template(uri, tmpl);
-    tmpl[nt++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
     rc = cli_slots(cli, &slots, &n);
     if (rc != CLI_OK)
         return rc;
-    for (i = 0; i < n && rc == CLI_OK; i++) {
+    hs = calloc(n + 1, sizeof(*hs));
+    twin = calloc(n + 1, sizeof(*twin));
+    if (hs == NULL || twin == NULL) {
+        free(hs);
+        free(twin);
+        free(slots);
+        return cli_err(CLI_EFAIL, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        hs[i] = CK_INVALID_HANDLE;
         if (!p11uri_match_token(uri, &slots[i]) ||
-            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED))
+            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED) || !quiet_session(&slots[i], &hs[i]))
             continue;
-        rc = cli_session_open(&slots[i], true, &h);
-        if (rc == CLI_OK && (login || cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))
-            rc = cli_login(cli, &slots[i], h);
-        if (rc == CLI_OK && cli_find(&slots[i], h, tmpl, nt, &found, &count) == CKR_OK &&
+        searchable++;
+        if (need_login && public_twin(&slots[i], hs[i], tmpl, nt)) {
+            twin[i] = true;
+            twins++;
+        }
+    }
+    tmpl[nt++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+    for (i = 0; i < n && rc == CLI_OK; i++) {
+        if (hs[i] == CK_INVALID_HANDLE)
+            continue;
+        if (need_login) {
+            if (twins > 0 ? !twin[i] : !(p11uri_names_token(uri) || searchable == 1))
+                continue;
+            rc = cli_login(cli, &slots[i], hs[i]);
+        }
+        if (rc == CLI_OK && cli_find(&slots[i], hs[i], tmpl, nt, &found, &count) == CKR_OK &&
             count > 0) {
             hits += count;
             if (hits == 1) {
                 *slot = slots[i];
-                *session = h;
+                *session = hs[i];
                 *obj = found[0];
-                free(found);
-                continue;
+                hs[i] = CK_INVALID_HANDLE; /* the caller's now */
             }
         }
         free(found);
         found = NULL;
-        slots[i].mod->fl->C_CloseSession(h);
     }
+    for (i = 0; i < n; i++) {
+        if (hs[i] != CK_INVALID_HANDLE)
+            slots[i].mod->fl->C_CloseSession(hs[i]);
+    }
+    free(hs);
+    free(twin);
     free(slots);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        if (hits >= 1)
+            slot->mod->fl->C_CloseSession(*session);
         return rc;
+    }
     if (hits == 0)
-        return cli_err(CLI_ENOTFOUND, "no %s matches the URI",
+        return cli_err(CLI_ENOTFOUND, "no %s matches the URI%s",
                        cls == CKO_PRIVATE_KEY   ? "private key"
                        : cls == CKO_CERTIFICATE ? "certificate"
-                                                : "object");
+                                                : "object",
+                       need_login && twins == 0 && searchable > 1 && !p11uri_names_token(uri)
+                           ? " (name the token in it to search its private objects)"
+                           : "");
     if (hits > 1) {
         slot->mod->fl->C_CloseSession(*session);
         return cli_err(CLI_EUSAGE, "%zu objects match the URI; add id= or object= to name one",
