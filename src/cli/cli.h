@@ -58,6 +58,9 @@ CK_RV cli_slot_refresh(struct cli_slot *s);
 const char *cli_padded(const CK_UTF8CHAR *field, size_t len, char *buf);
 /* Open a session on S (read-write if RW). */
 int cli_session_open(struct cli_slot *s, bool rw, CK_SESSION_HANDLE *out);
+/* A session on S, read-write unless the token is write-protected, with no
+ * error reported when it cannot be had (select.c). */
+bool cli_session_try(struct cli_slot *s, CK_SESSION_HANDLE *h);
 /* Log in as the user on the session if the token wants it and the session is
  * not already logged in.  The PIN comes from cli_pin_get. */
 int cli_login(struct cli *cli, struct cli_slot *s, CK_SESSION_HANDLE h);

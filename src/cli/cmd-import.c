@@ -104,8 +104,7 @@ static int place_users(struct cli *cli, const struct p11uri *uri, struct placeme
 
     for (i = 0; rc == CLI_OK && i < ns; i++) {
         if (!p11uri_match_token(uri, &slots[i]) ||
-            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED) ||
-            cli_session_open(&slots[i], false, &h) != CLI_OK)
+            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED) || !cli_session_try(&slots[i], &h))
             continue;
         for (j = 0; j < n; j++) {
             if (!pl[j].placed &&

@@ -131,7 +131,7 @@ static bool public_twin(struct cli_slot *s, CK_SESSION_HANDLE h, CK_ATTRIBUTE *t
 
 /* A session on S: read-write unless the token is write-protected.  Failures
  * are not reported: the token is then just not searched. */
-static bool quiet_session(struct cli_slot *s, CK_SESSION_HANDLE *h)
+bool cli_session_try(struct cli_slot *s, CK_SESSION_HANDLE *h)
 {
     CK_FLAGS flags = CKF_SERIAL_SESSION;
 
@@ -174,7 +174,7 @@ int cli_find_object(struct cli *cli, const struct p11uri *uri, CK_OBJECT_CLASS c
     for (i = 0; i < n; i++) {
         hs[i] = CK_INVALID_HANDLE;
         if (!p11uri_match_token(uri, &slots[i]) ||
-            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED) || !quiet_session(&slots[i], &hs[i]))
+            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED) || !cli_session_try(&slots[i], &hs[i]))
             continue;
         searchable++;
         if (need_login && public_twin(&slots[i], hs[i], tmpl, nt)) {
