@@ -39,9 +39,12 @@ static CK_RV kra_object(struct cli_key *k, EVP_PKEY *kra, CK_OBJECT_HANDLE *out)
     if (EVP_PKEY_get_bn_param(kra, OSSL_PKEY_PARAM_RSA_N, &n) &&
         EVP_PKEY_get_bn_param(kra, OSSL_PKEY_PARAM_RSA_E, &e) && BN_num_bytes(n) <= 1024 &&
         BN_num_bytes(e) <= 16) {
-        CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
-                            {CKA_TOKEN, &no, 1},          {CKA_WRAP, &yes, 1},
-                            {CKA_ENCRYPT, &yes, 1},       {CKA_MODULUS, nb, 0},
+        CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                            {CKA_KEY_TYPE, &kt, sizeof(kt)},
+                            {CKA_TOKEN, &no, 1},
+                            {CKA_WRAP, &yes, 1},
+                            {CKA_ENCRYPT, &yes, 1},
+                            {CKA_MODULUS, nb, 0},
                             {CKA_PUBLIC_EXPONENT, eb, 0}};
 
         nl = BN_bn2bin(n, nb);
@@ -63,9 +66,12 @@ static CK_RV aes_key(struct cli_key *k, CK_OBJECT_HANDLE *out)
     CK_KEY_TYPE kt = CKK_AES;
     CK_ULONG len = 32;
     CK_MECHANISM mech = {CKM_AES_KEY_GEN, NULL, 0};
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
-                        {CKA_VALUE_LEN, &len, sizeof(len)}, {CKA_TOKEN, &no, 1},
-                        {CKA_EXTRACTABLE, &yes, 1},         {CKA_WRAP, &yes, 1},
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                        {CKA_KEY_TYPE, &kt, sizeof(kt)},
+                        {CKA_VALUE_LEN, &len, sizeof(len)},
+                        {CKA_TOKEN, &no, 1},
+                        {CKA_EXTRACTABLE, &yes, 1},
+                        {CKA_WRAP, &yes, 1},
                         {CKA_ENCRYPT, &yes, 1}};
 
     return k->slot.mod->fl->C_GenerateKey(k->session, &mech, t, 7, out);
@@ -99,8 +105,7 @@ static CK_MECHANISM_TYPE kwp_mech(struct cli_slot *s)
         return CKM_AES_KEY_WRAP_KWP;
     /* Before 3.0, CKM_AES_KEY_WRAP_PAD was RFC 5649 (SoftHSM2 still means
      * that); in 3.0 it is PKCS #7 padding, which a KRA would not expect. */
-    if (s->mod->info.cryptokiVersion.major < 3 &&
-        cli_has_mech(s, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
+    if (s->mod->info.cryptokiVersion.major < 3 && cli_has_mech(s, CKM_AES_KEY_WRAP_PAD, CKF_WRAP))
         return CKM_AES_KEY_WRAP_PAD;
     return 0;
 }
@@ -216,8 +221,8 @@ static int build_msg(struct cli_key *k, CK_OBJECT_HANDLE encpub, const X509_NAME
         atav = NULL;
         if (full == NULL)
             rc = cli_err_ssl(CLI_EFAIL, "adding PKIArchiveOptions to the request");
-        else if (!OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_KEYENC, full, NULL, NULL,
-                                            cli_libctx(), NULL))
+        else if (!OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_KEYENC, full, NULL, NULL, cli_libctx(),
+                                            NULL))
             rc = cli_err_ssl(CLI_EFAIL, "the encryption key's proof of possession");
     }
     if (rc != CLI_OK) {

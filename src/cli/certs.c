@@ -11,7 +11,7 @@
 
 #include "certs.h"
 
-static int push_pkcs7(STACK_OF(X509) *out, PKCS7 *p7)
+static int push_pkcs7(STACK_OF(X509) * out, PKCS7 *p7)
 {
     STACK_OF(X509) *certs = NULL;
     int i, n = 0;
@@ -30,7 +30,7 @@ static int push_pkcs7(STACK_OF(X509) *out, PKCS7 *p7)
     return n;
 }
 
-int cli_certs_read(const char *path, STACK_OF(X509) *out)
+int cli_certs_read(const char *path, STACK_OF(X509) * out)
 {
     unsigned char *data;
     const unsigned char *p;
@@ -41,7 +41,7 @@ int cli_certs_read(const char *path, STACK_OF(X509) *out)
     if (rc != CLI_OK)
         return rc;
     if (strstr((char *)data, "-----BEGIN ") != NULL) {
-        STACK_OF(X509_INFO) *infos;
+        STACK_OF(X509_INFO) * infos;
 
         bio = BIO_new_mem_buf(data, (int)len);
         infos = PEM_X509_INFO_read_bio_ex(bio, NULL, NULL, NULL, cli_libctx(), NULL);
@@ -115,7 +115,7 @@ static X509 *find_cert(struct cli_slot *s, CK_SESSION_HANDLE h, CK_ATTRIBUTE *at
     return x;
 }
 
-int cli_key_chain(struct cli_key *k, X509 **cert, STACK_OF(X509) *chain)
+int cli_key_chain(struct cli_key *k, X509 **cert, STACK_OF(X509) * chain)
 {
     CK_ATTRIBUTE a = {CKA_ID, k->id, k->idlen};
     X509 *x, *up;
@@ -155,7 +155,8 @@ char *cli_cert_cn(X509 *x)
     unsigned char *utf8 = NULL;
     char *out;
 
-    if (i < 0 || ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))) < 0) {
+    if (i < 0 ||
+        ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))) < 0) {
         out = X509_NAME_oneline(name, NULL, 0);
         ERR_clear_error();
         return out;

@@ -104,8 +104,6 @@ char *p11uri_format(const struct cli_slot *s, const unsigned char *id, size_t id
 /* A URI naming just the slot. */
 char *p11uri_format_slot(const struct cli_slot *s);
 
-
-
 /* The commands. */
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_random(struct cli *cli, int argc, char **argv);
@@ -123,8 +121,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv);
 int cli_module_check_library(const char *path);
 
 /* select.c: choose the one token a command works on. */
-#define CLI_WANT_INIT 1u     /* an initialised token */
-#define CLI_WANT_BLANK 2u    /* an uninitialised token */
+#define CLI_WANT_INIT     1u /* an initialised token */
+#define CLI_WANT_BLANK    2u /* an uninitialised token */
 #define CLI_WANT_WRITABLE 4u /* not write-protected */
 /* Pick the single token matching URI (NULL: any) and WANT.  When several
  * match and none was named, list them and ask on a terminal (ASK), else

@@ -91,8 +91,8 @@ static bool t_ec_public(struct tmpl *t, const EVP_PKEY *pk, bool point)
 
     if (ed) {
         nid = NID_ED25519;
-    } else if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                               sizeof(group), NULL) ||
+    } else if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                               NULL) ||
                (nid = OBJ_sn2nid(group)) == NID_undef) {
         return false;
     }
@@ -103,13 +103,13 @@ static bool t_ec_public(struct tmpl *t, const EVP_PKEY *pk, bool point)
     if (!point)
         return true;
     der = NULL;
-    if (!EVP_PKEY_get_octet_string_param(pk, ed ? OSSL_PKEY_PARAM_PUB_KEY
-                                                : OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                         NULL, 0, &rawlen) ||
+    if (!EVP_PKEY_get_octet_string_param(
+            pk, ed ? OSSL_PKEY_PARAM_PUB_KEY : OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0,
+            &rawlen) ||
         (raw = OPENSSL_malloc(rawlen)) == NULL ||
-        !EVP_PKEY_get_octet_string_param(pk, ed ? OSSL_PKEY_PARAM_PUB_KEY
-                                                : OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                         raw, rawlen, &rawlen) ||
+        !EVP_PKEY_get_octet_string_param(
+            pk, ed ? OSSL_PKEY_PARAM_PUB_KEY : OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw, rawlen,
+            &rawlen) ||
         (os = ASN1_OCTET_STRING_new()) == NULL || !ASN1_OCTET_STRING_set(os, raw, (int)rawlen) ||
         (len = i2d_ASN1_OCTET_STRING(os, &der)) <= 0) {
         OPENSSL_free(raw);
@@ -140,13 +140,14 @@ static bool key_templates(const EVP_PKEY *pk, struct tmpl *priv, struct tmpl *pu
     }
     if (EVP_PKEY_is_a(pk, "EC")) {
         *kt = CKK_EC;
-        return t_ec_public(priv, pk, false) && t_bn(priv, CKA_VALUE, pk, OSSL_PKEY_PARAM_PRIV_KEY) &&
-               t_ec_public(pub, pk, true);
+        return t_ec_public(priv, pk, false) &&
+               t_bn(priv, CKA_VALUE, pk, OSSL_PKEY_PARAM_PRIV_KEY) && t_ec_public(pub, pk, true);
     }
     if (EVP_PKEY_is_a(pk, "ED25519")) {
         *kt = CKK_EC_EDWARDS;
         return t_ec_public(priv, pk, false) &&
-               t_octets(priv, CKA_VALUE, pk, OSSL_PKEY_PARAM_PRIV_KEY) && t_ec_public(pub, pk, true);
+               t_octets(priv, CKA_VALUE, pk, OSSL_PKEY_PARAM_PRIV_KEY) &&
+               t_ec_public(pub, pk, true);
     }
     return false;
 }
@@ -196,7 +197,7 @@ out:
 }
 
 static int read_p12(struct cli *cli, const char *path, const char *passfile, EVP_PKEY **pk,
-                    X509 **cert, STACK_OF(X509) **ca)
+                    X509 **cert, STACK_OF(X509) * *ca)
 {
     unsigned char *data;
     const unsigned char *p;
@@ -212,7 +213,8 @@ static int read_p12(struct cli *cli, const char *path, const char *passfile, EVP
     free(data);
     if (p12 == NULL)
         return cli_err_ssl(CLI_EINPUT, "%s is not a PKCS#12 file", path);
-    if (!PKCS12_mac_present(p12) || PKCS12_verify_mac(p12, "", 0) || PKCS12_verify_mac(p12, NULL, 0))
+    if (!PKCS12_mac_present(p12) || PKCS12_verify_mac(p12, "", 0) ||
+        PKCS12_verify_mac(p12, NULL, 0))
         pass = strdup("");
     else
         rc = cli_pin_get("PKCS#12 password", NULL, passfile, "TESSERA_P12_PASSWORD", &pass);

@@ -214,11 +214,15 @@ static int plan(struct cli *cli, const struct p11uri *uri, const char *label, bo
             continue;
         cn = cli_cert_cn(pl[i].cert);
         if (!is_ca(pl[i].cert) && !ca_ok) {
-            rc = cli_err(CLI_ENOTFOUND, "no token holds the private key of '%s' "
-                                        "(--ca imports it as a plain certificate)", cn);
+            rc = cli_err(CLI_ENOTFOUND,
+                         "no token holds the private key of '%s' "
+                         "(--ca imports it as a plain certificate)",
+                         cn);
         } else if (users == 0 && !ca_ok) {
-            rc = cli_err(CLI_ENOTFOUND, "'%s' is a CA certificate and no user certificate "
-                                        "came with it (--ca imports it alone)", cn);
+            rc = cli_err(CLI_ENOTFOUND,
+                         "'%s' is a CA certificate and no user certificate "
+                         "came with it (--ca imports it alone)",
+                         cn);
         } else {
             if (home == NULL) {
                 rc = cli_pick_token(cli, uri, CLI_WANT_INIT | CLI_WANT_WRITABLE, 0, true, &chosen);
@@ -239,10 +243,10 @@ static int plan(struct cli *cli, const struct p11uri *uri, const char *label, bo
 }
 
 int cli_store_certs(struct cli *cli, struct cli_slot *slot, const unsigned char *id,
-                    const char *label, X509 *cert, STACK_OF(X509) *chain)
+                    const char *label, X509 *cert, STACK_OF(X509) * chain)
 {
-    struct placement p = {.cert = cert, .slot = *slot, .idlen = 20, .label = (char *)label,
-                          .user = true};
+    struct placement p = {
+        .cert = cert, .slot = *slot, .idlen = 20, .label = (char *)label, .user = true};
     int i, rc;
 
     memcpy(p.id, id, 20);
@@ -261,8 +265,8 @@ int cli_store_certs(struct cli *cli, struct cli_slot *slot, const unsigned char 
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"label", required_argument, NULL, 'l'}, {"ca", no_argument, NULL, 'c'},
-        {"token", required_argument, NULL, 't'}, {"p12", required_argument, NULL, 'p'},
+        {"label", required_argument, NULL, 'l'},         {"ca", no_argument, NULL, 'c'},
+        {"token", required_argument, NULL, 't'},         {"p12", required_argument, NULL, 'p'},
         {"p12-pass-file", required_argument, NULL, 'P'}, {0}};
     const char *label = NULL, *token = NULL, *p12 = NULL, *passfile = NULL;
     STACK_OF(X509) *certs = sk_X509_new_null();

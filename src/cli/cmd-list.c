@@ -23,8 +23,8 @@ static char *ver(CK_VERSION v)
 
 static int list_modules(struct cli *cli, const struct p11uri *uri)
 {
-    static const char *const h[] = {"name", "path", "description", "manufacturer", "version",
-                                    "cryptoki"};
+    static const char *const h[] = {"name",         "path",    "description",
+                                    "manufacturer", "version", "cryptoki"};
     struct cli_table *t = cli_table_new(6, h);
     char d[33], m[33], lv[16];
     size_t i;
@@ -95,16 +95,20 @@ static int list_slots(struct cli *cli, const struct p11uri *uri, struct cli_slot
 
 static int list_tokens(struct cli *cli, const struct p11uri *uri, struct cli_slot *s, size_t n)
 {
-    static const char *const h[] = {"module", "slot", "label", "manufacturer", "model",
-                                    "serial", "flags", "uri"};
-    static const CK_FLAGS bits[] = {CKF_TOKEN_INITIALIZED,  CKF_USER_PIN_INITIALIZED,
-                                    CKF_LOGIN_REQUIRED,     CKF_WRITE_PROTECTED,
-                                    CKF_RNG,                CKF_USER_PIN_COUNT_LOW,
-                                    CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED,
+    static const char *const h[] = {"module", "slot",   "label", "manufacturer",
+                                    "model",  "serial", "flags", "uri"};
+    static const CK_FLAGS bits[] = {CKF_TOKEN_INITIALIZED,
+                                    CKF_USER_PIN_INITIALIZED,
+                                    CKF_LOGIN_REQUIRED,
+                                    CKF_WRITE_PROTECTED,
+                                    CKF_RNG,
+                                    CKF_USER_PIN_COUNT_LOW,
+                                    CKF_USER_PIN_FINAL_TRY,
+                                    CKF_USER_PIN_LOCKED,
                                     CKF_SO_PIN_LOCKED};
-    static const char *const words[] = {"initialized", "pin-initialized", "login-required",
-                                        "write-protected", "rng", "pin-count-low",
-                                        "pin-final-try", "pin-locked", "so-pin-locked"};
+    static const char *const words[] = {
+        "initialized",   "pin-initialized", "login-required", "write-protected", "rng",
+        "pin-count-low", "pin-final-try",   "pin-locked",     "so-pin-locked"};
     struct cli_table *t = cli_table_new(8, h);
     char l[33], m[33], mo[17], se[17], f[160], id[24];
     size_t i;
@@ -238,13 +242,12 @@ static int list_objects(struct cli *cli, const struct p11uri *uri, struct cli_sl
 
 static void mech_rows(struct cli_table *t, struct cli_slot *s)
 {
-    static const CK_FLAGS bits[] = {CKF_HW,      CKF_ENCRYPT,    CKF_DECRYPT, CKF_DIGEST,
-                                    CKF_SIGN,    CKF_VERIFY,     CKF_GENERATE,
-                                    CKF_GENERATE_KEY_PAIR,       CKF_WRAP,    CKF_UNWRAP,
-                                    CKF_DERIVE};
-    static const char *const words[] = {"hw",       "encrypt", "decrypt", "digest",
-                                        "sign",     "verify",  "generate", "generate-key-pair",
-                                        "wrap",     "unwrap",  "derive"};
+    static const CK_FLAGS bits[] = {CKF_HW,   CKF_ENCRYPT, CKF_DECRYPT,  CKF_DIGEST,
+                                    CKF_SIGN, CKF_VERIFY,  CKF_GENERATE, CKF_GENERATE_KEY_PAIR,
+                                    CKF_WRAP, CKF_UNWRAP,  CKF_DERIVE};
+    static const char *const words[] = {"hw",   "encrypt", "decrypt",  "digest",
+                                        "sign", "verify",  "generate", "generate-key-pair",
+                                        "wrap", "unwrap",  "derive"};
     CK_MECHANISM_TYPE *m = NULL;
     CK_ULONG count = 0, j;
     char l[33], name[32], mn[24], mx[24], f[128];
@@ -277,8 +280,7 @@ static void mech_rows(struct cli_table *t, struct cli_slot *s)
     free(m);
 }
 
-static int list_mechanisms(struct cli *cli, const struct p11uri *uri, struct cli_slot *s,
-                           size_t n)
+static int list_mechanisms(struct cli *cli, const struct p11uri *uri, struct cli_slot *s, size_t n)
 {
     static const char *const h[] = {"token", "mechanism", "min", "max", "flags"};
     struct cli_table *t = cli_table_new(5, h);

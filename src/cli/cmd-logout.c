@@ -95,8 +95,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv)
     if (rc == CLI_OK)
         rc = cli_slots(cli, &slots, &n);
     for (i = 0; rc == CLI_OK && i < n; i++) {
-        if (!p11uri_match_token(uri, &slots[i]) ||
-            !(slots[i].token.flags & CKF_TOKEN_INITIALIZED))
+        if (!p11uri_match_token(uri, &slots[i]) || !(slots[i].token.flags & CKF_TOKEN_INITIALIZED))
             continue;
         rc = logout_one(cli, &slots[i]);
         done++;

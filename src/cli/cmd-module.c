@@ -211,8 +211,10 @@ static int p11kit_remove(struct cli *cli, const char *name)
     if (stat(file, &st) != 0) {
         if (registered(name, &where)) {
             free(where);
-            return cli_err(CLI_EFAIL, "'%s' is registered in the system configuration, "
-                                      "which only an administrator changes", name);
+            return cli_err(CLI_EFAIL,
+                           "'%s' is registered in the system configuration, "
+                           "which only an administrator changes",
+                           name);
         }
         return cli_err(CLI_ENOTFOUND, "no module named '%s' is registered", name);
     }
@@ -258,9 +260,8 @@ static int p11kit_list(struct cli *cli)
 
 int cmd_module(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"nss-db", required_argument, NULL, 'n'},
-                                         {"system", no_argument, NULL, 's'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"nss-db", required_argument, NULL, 'n'}, {"system", no_argument, NULL, 's'}, {0}};
     const char *nssdb = NULL, *verb, *name = NULL;
     char real[PATH_MAX];
     int c, rc, nargs;
@@ -287,9 +288,8 @@ int cmd_module(struct cli *cli, int argc, char **argv)
     if (strcmp(verb, "add") != 0 && strcmp(verb, "remove") != 0)
         return cli_err(CLI_EUSAGE, "module: unknown verb '%s' (add, remove or list)", verb);
     if (nargs != (strcmp(verb, "add") == 0 ? 2 : 1))
-        return cli_err(CLI_EUSAGE, "usage: tessera module %s", strcmp(verb, "add") == 0
-                                                                   ? "add NAME PATH"
-                                                                   : "remove NAME");
+        return cli_err(CLI_EUSAGE, "usage: tessera module %s",
+                       strcmp(verb, "add") == 0 ? "add NAME PATH" : "remove NAME");
     name = argv[optind];
     rc = check_name(name);
     if (rc != CLI_OK)

@@ -60,8 +60,8 @@ static X509_NAME *parse_dn(const char *dn)
                 break;
             }
             *eq = '\0';
-            ok = X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8,
-                                            (unsigned char *)eq + 1, -1, -1, 0) == 1;
+            ok = X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8, (unsigned char *)eq + 1, -1,
+                                            -1, 0) == 1;
         }
         if (last)
             break;
@@ -75,7 +75,7 @@ static X509_NAME *parse_dn(const char *dn)
     return name;
 }
 
-static STACK_OF(X509_EXTENSION) *san_exts(char **sans, size_t n)
+static STACK_OF(X509_EXTENSION) * san_exts(char **sans, size_t n)
 {
     STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
     X509_EXTENSION *ext;
@@ -104,7 +104,7 @@ static STACK_OF(X509_EXTENSION) *san_exts(char **sans, size_t n)
     return exts;
 }
 
-static int make_pkcs10(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
+static int make_pkcs10(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION) * exts,
                        const char *md, BIO *out, bool der)
 {
     X509_REQ *req = X509_REQ_new_ex(cli_libctx(), NULL);
@@ -125,7 +125,7 @@ static int make_pkcs10(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSI
     return rc;
 }
 
-static int push_exts(OSSL_CRMF_MSG *msg, STACK_OF(X509_EXTENSION) *exts)
+static int push_exts(OSSL_CRMF_MSG *msg, STACK_OF(X509_EXTENSION) * exts)
 {
     int i;
 
@@ -140,7 +140,7 @@ static int push_exts(OSSL_CRMF_MSG *msg, STACK_OF(X509_EXTENSION) *exts)
     return 1;
 }
 
-static int make_crmf(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION) *exts,
+static int make_crmf(EVP_PKEY *pkey, X509_NAME *subject, STACK_OF(X509_EXTENSION) * exts,
                      const char *mdname, OSSL_CRMF_MSG *archived, BIO *out, bool der)
 {
     OSSL_CRMF_MSGS *msgs = sk_OSSL_CRMF_MSG_new_null();
@@ -187,12 +187,16 @@ static const char *default_md(const struct cli_key *k)
 
 int cmd_request(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'},    {"subject", required_argument, NULL, 's'},
-        {"san", required_argument, NULL, 'a'},    {"format", required_argument, NULL, 'f'},
-        {"digest", required_argument, NULL, 'd'}, {"pem", no_argument, NULL, 'P'},
-        {"der", no_argument, NULL, 'D'},          {"out", required_argument, NULL, 'o'},
-        {"archive-to", required_argument, NULL, 'A'}, {0}};
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"subject", required_argument, NULL, 's'},
+                                         {"san", required_argument, NULL, 'a'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"digest", required_argument, NULL, 'd'},
+                                         {"pem", no_argument, NULL, 'P'},
+                                         {"der", no_argument, NULL, 'D'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"archive-to", required_argument, NULL, 'A'},
+                                         {0}};
     const char *keyuri = NULL, *subj = NULL, *format = "pkcs10", *md = NULL, *outpath = NULL;
     const char *archive = NULL;
     char *sans[32];
@@ -256,8 +260,10 @@ int cmd_request(struct cli *cli, int argc, char **argv)
     name = parse_dn(subj);
     if (name == NULL) {
         ERR_clear_error();
-        return cli_err(CLI_EUSAGE, "request: '%s' is not a distinguished name such as "
-                                   "'CN=Me,O=Org'", subj);
+        return cli_err(CLI_EUSAGE,
+                       "request: '%s' is not a distinguished name such as "
+                       "'CN=Me,O=Org'",
+                       subj);
     }
     exts = san_exts(sans, nsans);
     if (exts == NULL)

@@ -90,11 +90,13 @@ static int sign(struct cli_key *k, EVP_PKEY *pkey, BIO *in, bool detached, char 
 
 int cmd_sign_text(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'k'}, {"detached", no_argument, NULL, 'd'},
-        {"in", required_argument, NULL, 'i'},  {"der", no_argument, NULL, 'D'},
-        {"pem", no_argument, NULL, 'P'},       {"out", required_argument, NULL, 'o'},
-        {0}};
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"detached", no_argument, NULL, 'd'},
+                                         {"in", required_argument, NULL, 'i'},
+                                         {"der", no_argument, NULL, 'D'},
+                                         {"pem", no_argument, NULL, 'P'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {0}};
     const char *keyuri = NULL, *inpath = NULL, *outpath = NULL;
     struct p11uri *uri = NULL;
     struct cli_key *key = NULL;

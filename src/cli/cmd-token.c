@@ -52,8 +52,10 @@ static int do_init(struct cli *cli, struct token_opts *o, struct cli_slot *s)
     if ((s->token.flags & CKF_TOKEN_INITIALIZED) &&
         !cli_confirm(cli, "Re-initialise token '%s'? Every object on it is destroyed.",
                      cli_padded(s->token.label, 32, old)))
-        return cli_err(CLI_ECANCEL, "token '%s' is initialised; not re-initialised "
-                                    "(confirm, or --yes)", old);
+        return cli_err(CLI_ECANCEL,
+                       "token '%s' is initialised; not re-initialised "
+                       "(confirm, or --yes)",
+                       old);
     rc = cli_pin_get("new SO PIN", o->so_pin, o->so_pin_file, "TESSERA_SO_PIN", &so);
     if (rc == CLI_OK)
         rc = cli_pin_get("new user PIN", cli->pin, cli->pin_file, "TESSERA_PIN", &user);
@@ -227,9 +229,7 @@ int cmd_token(struct cli *cli, int argc, char **argv)
         rc = cli_err(CLI_EUSAGE, "token init: --label LABEL is required");
     if (rc != CLI_OK)
         goto out;
-    want = strcmp(verb, "init") != 0 ? CLI_WANT_INIT
-           : p11uri_names_token(uri) ? 0
-                                     : CLI_WANT_BLANK;
+    want = strcmp(verb, "init") != 0 ? CLI_WANT_INIT : p11uri_names_token(uri) ? 0 : CLI_WANT_BLANK;
     rc = cli_pick_token(cli, uri, want, 0, true, &slot);
     if (rc != CLI_OK)
         goto out;

@@ -131,8 +131,8 @@ static void report(struct cli *cli, const char *event, const struct seen *s, con
         cli_json_string(stdout, s->uri != NULL ? s->uri : "");
         printf("}\n");
     } else {
-        printf("%-6s module=%s slot=%lu token=%s %s\n", event, s->mod->name,
-               (unsigned long)s->id, s->label, s->uri != NULL ? s->uri : "");
+        printf("%-6s module=%s slot=%lu token=%s %s\n", event, s->mod->name, (unsigned long)s->id,
+               s->label, s->uri != NULL ? s->uri : "");
     }
     fflush(stdout);
     if (cmd != NULL)

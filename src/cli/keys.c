@@ -83,13 +83,13 @@ static EVP_PKEY *ec_pub(const unsigned char *params, CK_ULONG plen, const unsign
         const char *alg = rawlen == 32 ? "ED25519" : rawlen == 57 ? "ED448" : NULL;
 
         if (alg != NULL)
-            pkey = EVP_PKEY_new_raw_public_key_ex(cli_libctx(), alg, "provider=default", raw,
-                                                  rawlen);
+            pkey =
+                EVP_PKEY_new_raw_public_key_ex(cli_libctx(), alg, "provider=default", raw, rawlen);
     } else if (nid != NID_undef) {
         OSSL_PARAM p[3];
 
-        p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                                (char *)OBJ_nid2sn(nid), 0);
+        p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)OBJ_nid2sn(nid),
+                                                0);
         p[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, raw, rawlen);
         p[2] = OSSL_PARAM_construct_end();
         pkey = fromdata("EC", p);
@@ -161,14 +161,15 @@ int cli_pubkey_id(const EVP_PKEY *pub, unsigned char id[20])
     int ok = 0;
 
     if (EVP_PKEY_is_a(pub, "RSA")) {
-        if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) && (buf = malloc((size_t)BN_num_bytes(n) + 1)) != NULL) {
+        if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_N, &n) &&
+            (buf = malloc((size_t)BN_num_bytes(n) + 1)) != NULL) {
             len = (size_t)BN_bn2bin(n, buf);
             ok = 1;
         }
     } else if (EVP_PKEY_is_a(pub, "EC") || EVP_PKEY_is_a(pub, "ED25519") ||
                EVP_PKEY_is_a(pub, "ED448")) {
-        const char *name = EVP_PKEY_is_a(pub, "EC") ? OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY
-                                                    : OSSL_PKEY_PARAM_PUB_KEY;
+        const char *name =
+            EVP_PKEY_is_a(pub, "EC") ? OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY : OSSL_PKEY_PARAM_PUB_KEY;
 
         if (EVP_PKEY_get_octet_string_param(pub, name, NULL, 0, &len) && len > 0 &&
             (buf = malloc(len)) != NULL)

@@ -10,7 +10,10 @@ struct name {
     const char *name;
 };
 
-#define N(x) {x, #x}
+#define N(x)                                                                                       \
+    {                                                                                              \
+        x, #x                                                                                      \
+    }
 
 static const struct name rv_names[] = {
     N(CKR_OK),

@@ -59,8 +59,8 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
             cli->quiet = true;
             break;
         case ':':
-            cli_err(CLI_EUSAGE, "%s: option %s needs a value (see tessera %s --help)",
-                    cli->command, argv[optind - 1], cli->command);
+            cli_err(CLI_EUSAGE, "%s: option %s needs a value (see tessera %s --help)", cli->command,
+                    argv[optind - 1], cli->command);
             return '?';
         case '?':
             cli_err(CLI_EUSAGE, "%s: unknown option %s (see tessera %s --help)", cli->command,

@@ -34,7 +34,10 @@ struct attr_def {
     size_t off; /* of the char * (or unsigned char *) member */
 };
 
-#define S(name, q, member) {name, q, STR, offsetof(struct p11uri, member)}
+#define S(name, q, member)                                                                         \
+    {                                                                                              \
+        name, q, STR, offsetof(struct p11uri, member)                                              \
+    }
 static const struct attr_def attr_defs[] = {
     S("model", false, model),
     S("manufacturer", false, manufacturer),
@@ -60,8 +63,8 @@ static const struct {
     const char *name;
     CK_OBJECT_CLASS cls;
 } types[] = {
-    {"cert", CKO_CERTIFICATE},  {"data", CKO_DATA},
-    {"private", CKO_PRIVATE_KEY}, {"public", CKO_PUBLIC_KEY},
+    {"cert", CKO_CERTIFICATE},      {"data", CKO_DATA},
+    {"private", CKO_PRIVATE_KEY},   {"public", CKO_PUBLIC_KEY},
     {"secret-key", CKO_SECRET_KEY},
 };
 
@@ -89,8 +92,7 @@ static int hexval(unsigned char c)
 }
 
 /* Decode [p, p+n) into a fresh NUL-terminated buffer. */
-static unsigned char *decode(const char *p, size_t n, bool query, size_t *outlen,
-                             const char **why)
+static unsigned char *decode(const char *p, size_t n, bool query, size_t *outlen, const char **why)
 {
     unsigned char *out = malloc(n + 1);
     size_t i, o = 0;
@@ -400,9 +402,9 @@ bool p11uri_match_token(const struct p11uri *u, const struct cli_slot *s)
 
 bool p11uri_names_token(const struct p11uri *u)
 {
-    return u != NULL && (u->token != NULL || u->serial != NULL || u->model != NULL ||
-                         u->manufacturer != NULL || u->has_slot_id ||
-                         u->slot_description != NULL || u->module_name != NULL);
+    return u != NULL &&
+           (u->token != NULL || u->serial != NULL || u->model != NULL || u->manufacturer != NULL ||
+            u->has_slot_id || u->slot_description != NULL || u->module_name != NULL);
 }
 
 CK_ULONG p11uri_object_template(const struct p11uri *u, CK_ATTRIBUTE *tmpl)
@@ -515,8 +517,7 @@ char *p11uri_format(const struct cli_slot *s, const unsigned char *id, size_t id
         sb_attr(&b, "object", (const unsigned char *)label, strlen(label), false);
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (types[i].cls == cls)
-            sb_attr(&b, "type", (const unsigned char *)types[i].name, strlen(types[i].name),
-                    false);
+            sb_attr(&b, "type", (const unsigned char *)types[i].name, strlen(types[i].name), false);
     }
     if (b.oom) {
         free(b.p);

@@ -39,7 +39,8 @@ static TSR_CRMF_ENCVALUE *archived(OSSL_CRMF_MSG *msg)
     int len, i;
 
     /* The mirror reads a message without its proof of possession. */
-    if (bare == NULL || !OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_NONE, bare, NULL, NULL, NULL, NULL))
+    if (bare == NULL ||
+        !OSSL_CRMF_MSG_create_popo(OSSL_CRMF_POPO_NONE, bare, NULL, NULL, NULL, NULL))
         return NULL;
     len = i2d_OSSL_CRMF_MSG(bare, &der);
     OSSL_CRMF_MSG_free(bare);
@@ -92,7 +93,8 @@ static int recover(OSSL_CRMF_MSG *msg, const char *kra_path, const char *out_pat
     if (pctx == NULL || EVP_PKEY_decrypt_init(pctx) <= 0 ||
         EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
         EVP_PKEY_decrypt(pctx, aes, &aeslen, ev->enc_symm_key->data,
-                         (size_t)ev->enc_symm_key->length) <= 0 || aeslen != 32) {
+                         (size_t)ev->enc_symm_key->length) <= 0 ||
+        aeslen != 32) {
         fprintf(stderr, "crmf-check: the KRA cannot decrypt the symmetric key\n");
         goto out;
     }

@@ -74,16 +74,17 @@ static bool decrypt(EVP_PKEY *priv, EVP_PKEY *pub, int pad, const EVP_MD *md)
     size_t ctlen = sizeof(ct), ptlen = sizeof(pt);
     EVP_PKEY_CTX *e = EVP_PKEY_CTX_new_from_pkey(cli_libctx(), pub, NULL);
     EVP_PKEY_CTX *d = EVP_PKEY_CTX_new_from_pkey(cli_libctx(), priv, NULL);
-    bool ok = e != NULL && d != NULL && EVP_PKEY_encrypt_init(e) > 0 &&
-              EVP_PKEY_CTX_set_rsa_padding(e, pad) > 0 &&
-              (md == NULL || (EVP_PKEY_CTX_set_rsa_oaep_md(e, md) > 0 &&
-                              EVP_PKEY_CTX_set_rsa_mgf1_md(e, md) > 0)) &&
-              EVP_PKEY_encrypt(e, ct, &ctlen, secret, sizeof(secret)) > 0 &&
-              EVP_PKEY_decrypt_init(d) > 0 && EVP_PKEY_CTX_set_rsa_padding(d, pad) > 0 &&
-              (md == NULL || (EVP_PKEY_CTX_set_rsa_oaep_md(d, md) > 0 &&
-                              EVP_PKEY_CTX_set_rsa_mgf1_md(d, md) > 0)) &&
-              EVP_PKEY_decrypt(d, pt, &ptlen, ct, ctlen) > 0 && ptlen == sizeof(secret) &&
-              memcmp(pt, secret, ptlen) == 0;
+    bool ok =
+        e != NULL && d != NULL && EVP_PKEY_encrypt_init(e) > 0 &&
+        EVP_PKEY_CTX_set_rsa_padding(e, pad) > 0 &&
+        (md == NULL ||
+         (EVP_PKEY_CTX_set_rsa_oaep_md(e, md) > 0 && EVP_PKEY_CTX_set_rsa_mgf1_md(e, md) > 0)) &&
+        EVP_PKEY_encrypt(e, ct, &ctlen, secret, sizeof(secret)) > 0 &&
+        EVP_PKEY_decrypt_init(d) > 0 && EVP_PKEY_CTX_set_rsa_padding(d, pad) > 0 &&
+        (md == NULL ||
+         (EVP_PKEY_CTX_set_rsa_oaep_md(d, md) > 0 && EVP_PKEY_CTX_set_rsa_mgf1_md(d, md) > 0)) &&
+        EVP_PKEY_decrypt(d, pt, &ptlen, ct, ctlen) > 0 && ptlen == sizeof(secret) &&
+        memcmp(pt, secret, ptlen) == 0;
 
     EVP_PKEY_CTX_free(e);
     EVP_PKEY_CTX_free(d);
@@ -153,8 +154,8 @@ int main(int argc, char **argv)
         cli_session_open(&slot, true, &h) != CLI_OK || cli_login(&cli, &slot, h) != CLI_OK)
         return 1;
     for (i = 0; i < 3; i++) {
-        made[i] = cli_keygen_pair(&slot, h, types[i], labels[i], false, &pub[i], &priv[i], id) ==
-                  CLI_OK;
+        made[i] =
+            cli_keygen_pair(&slot, h, types[i], labels[i], false, &pub[i], &priv[i], id) == CLI_OK;
         check(made[i], types[i]);
         if (made[i])
             with_key(&cli, argv[2], labels[i], types[i]);
