@@ -17,7 +17,7 @@
 
 static const char usage[] =
     "usage: tessera request --key URI --subject DN [--san NAME]... [--format pkcs10|crmf]\n"
-    "                       [--digest MD] [--pem|--der] [--out FILE]\n"
+    "                       [--digest MD] [--archive-to KRA.pem] [--pem|--der] [--out FILE]\n"
     "\n"
     "Makes a certificate request for a key on a token, signed there: PKCS#10\n"
     "(default) or CRMF (RFC 4211) with a signature proof of possession.  DN is\n"
