@@ -44,6 +44,7 @@
     X(close)                                                                                       \
     X(changes)                                                                                     \
     X(busy_timeout)                                                                                \
+    X(busy_handler)                                                                                \
     X(bind_zeroblob)                                                                               \
     X(bind_null)                                                                                   \
     X(bind_int)                                                                                    \
@@ -92,6 +93,7 @@ CK_RV tsr_sqlite_load(void);
 #define sqlite3_close                 (tsr_sqlite.close)
 #define sqlite3_changes               (tsr_sqlite.changes)
 #define sqlite3_busy_timeout          (tsr_sqlite.busy_timeout)
+#define sqlite3_busy_handler          (tsr_sqlite.busy_handler)
 #define sqlite3_bind_zeroblob         (tsr_sqlite.bind_zeroblob)
 #define sqlite3_bind_null             (tsr_sqlite.bind_null)
 #define sqlite3_bind_int              (tsr_sqlite.bind_int)

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdint.h>
 
 #include "sqlite-api.h"
 
@@ -25,7 +28,7 @@
 
 /* The meta key of the id counter, kept across tsr_store_wipe. */
 #define NEXT_ID_KEY     "store.next_id"
-#define BUSY_TIMEOUT_MS 5000
+#define BUSY_TIMEOUT_MS 30000
 
 enum stmt_id {
     ST_BEGIN,
@@ -71,6 +74,7 @@ struct tsr_store {
     char *dir; /* the directory holding the file, for free space */
     bool in_txn;
     sqlite3_int64 data_version; /* last seen by tsr_store_changed */
+    unsigned busy_seed;         /* jitter for busy_wait */
     sqlite3_stmt *stmt[N_STMTS];
     tsr_find_cache *finds; /* tsr_store_find's statements */
 };
@@ -179,7 +183,26 @@ out:
     return rv;
 }
 
-static CK_RV configure(sqlite3 *db)
+/* Another process holds the write lock: wait in short, jittered steps.
+ * SQLite's own handler sleeps up to 100 ms at a time, and under steady load
+ * from several processes some never got their turn (CKR_DEVICE_ERROR).  A
+ * token waits rather than fails; BUSY_TIMEOUT_MS bounds it. */
+static int busy_wait(void *arg, int count)
+{
+    unsigned *seed = arg;
+    long step_us = 50L << (count < 6 ? count : 6); /* 50 us .. 3.2 ms */
+    struct timespec ts;
+
+    if ((long)count * 1700 > BUSY_TIMEOUT_MS * 1000L)
+        return 0; /* give up: about BUSY_TIMEOUT_MS in all */
+    step_us = step_us / 2 + rand_r(seed) % step_us;
+    ts.tv_sec = 0;
+    ts.tv_nsec = step_us * 1000;
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+static CK_RV configure(sqlite3 *db, unsigned *busy_seed)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
 
@@ -188,7 +211,7 @@ static CK_RV configure(sqlite3 *db)
      * side effects, no writable_schema tricks. */
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(db, busy_wait, busy_seed);
     rv = set_wal(db);
     if (rv != CKR_OK)
         return rv;
@@ -274,7 +297,8 @@ CK_RV tsr_store_open(const char *path, bool create, tsr_store **out)
         rv = tsr_sql_fail(st->db, rc);
         goto out;
     }
-    rv = configure(st->db);
+    st->busy_seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)st;
+    rv = configure(st->db, &st->busy_seed);
     if (rv == CKR_OK)
         rv = tsr_schema_migrate(st->db);
     if (rv == CKR_OK)
@@ -534,7 +558,11 @@ CK_RV tsr_store_changed(tsr_store *st, bool *changed)
     sqlite3_int64 v = 0;
 
     *changed = false;
-    store_lock(st);
+    /* This check runs on every object lookup (C_SignInit among them): it
+     * must not queue behind another thread's write, which may be waiting for
+     * another process.  While this process writes, the next call looks. */
+    if (pthread_mutex_trylock(&st->lock) != 0)
+        return CKR_OK;
     rv = data_version(st, &v);
     if (rv == CKR_OK) {
         *changed = v != st->data_version;

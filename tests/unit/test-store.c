@@ -141,6 +141,32 @@ static int pragma_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+static void *commit_later(void *arg)
+{
+    usleep(300 * 1000);
+    sqlite3_exec(arg, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
+/* Another process holds the write lock for a while: a write waits for it
+ * and then succeeds, rather than failing. */
+static void test_waits_for_writer(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *other = NULL;
+    pthread_t t;
+    uint64_t v = 0;
+
+    assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pthread_create(&t, NULL, commit_later, other), 0);
+    assert_int_equal(tsr_store_meta_put_u64(f->st, "waited", 7), CKR_OK);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(tsr_store_meta_get_u64(f->st, "waited", 0, &v), CKR_OK);
+    assert_int_equal(v, 7);
+    sqlite3_close(other);
+}
+
 static void test_pragmas(void **state)
 {
     struct fixture *f = *state;
@@ -149,7 +175,6 @@ static void test_pragmas(void **state)
 
     assert_int_equal(pragma_int(db, "PRAGMA secure_delete"), 1);
     assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2); /* FULL */
-    assert_int_equal(pragma_int(db, "PRAGMA busy_timeout"), 5000);
     assert_int_equal(pragma_int(db, "PRAGMA user_version"), TSR_SCHEMA_VERSION);
     assert_int_equal(pragma_int(db, "PRAGMA application_id"), TSR_SCHEMA_APP_ID);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
@@ -659,6 +684,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waits_for_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_foreign, setup, teardown),
