@@ -114,10 +114,20 @@ if command -v certutil >/dev/null && command -v cmsutil >/dev/null; then
 	openssl s_server -accept "127.0.0.1:$port" -cert srv.pem -key srv.key -CAfile ca.pem \
 		-Verify 2 -www -naccept 1 >server.log 2>&1 &
 	server=$!
-	for _ in $(seq 1 50); do grep -q ACCEPT server.log && break; sleep 0.1; done
-	# tstclnt keeps polling after the reply; the server's log is the verdict.
-	printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 tstclnt -h 127.0.0.1 -p "$port" -d sql:nssdb \
-		-n "enrol:user ec-p256" -W pin.txt -o -V tls1.2:tls1.3 >client.log 2>&1 || true
+	for _ in $(seq 1 300); do grep -q ACCEPT server.log && break; sleep 0.1; done
+	# tstclnt keeps polling after the reply: wait (up to a minute, for a
+	# loaded machine) until it has shown the handshake, then stop it.
+	printf 'GET / HTTP/1.0\r\n\r\n' | timeout 60 tstclnt -h 127.0.0.1 -p "$port" -d sql:nssdb \
+		-n "enrol:user ec-p256" -W pin.txt -o -V tls1.2:tls1.3 >client.log 2>&1 &
+	client=$!
+	for _ in $(seq 1 600); do
+		grep -q 'Subject: CN *= *user ec-p256' client.log && break
+		kill -0 "$client" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill "$client" 2>/dev/null || true
+	wait "$client" 2>/dev/null || true
 	kill "$server" 2>/dev/null || true
 	wait "$server" 2>/dev/null || true
 	cat server.log
