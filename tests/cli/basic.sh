@@ -158,11 +158,17 @@ else
 	T watch --count 2 --exec 'echo "$TESSERA_EVENT $TESSERA_SLOT $TESSERA_TOKEN_LABEL" >>"$WATCHLOG"' \
 		>"$TMP/watch.out" 2>"$TMP/watch.err" &
 	WPID=$!
-	sleep 2
+	# Ready once the module in it watches the token directory (its inotify
+	# descriptor is open); then the removal must be seen before the return.
+	for _ in $(seq 1 300); do
+		ls -l "/proc/$WPID/fd" 2>/dev/null | grep -q inotify && break
+		sleep 0.1
+	done
+	sleep 0.5
 	mv "$TOKFILE" "$TMP/aside.tessera"
-	sleep 2
+	for _ in $(seq 1 300); do grep -q '^remove' "$TMP/watch.out" && break; sleep 0.1; done
 	mv "$TMP/aside.tessera" "$TOKFILE"
-	for _ in $(seq 1 50); do kill -0 $WPID 2>/dev/null || break; sleep 0.2; done
+	for _ in $(seq 1 150); do kill -0 $WPID 2>/dev/null || break; sleep 0.2; done
 	if kill -0 $WPID 2>/dev/null; then kill $WPID; fail "watch did not see both events"; fi
 	wait $WPID || fail "watch failed: $(cat "$TMP/watch.err")"
 	cat "$TMP/watch.out"
