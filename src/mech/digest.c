@@ -57,7 +57,7 @@ static CK_RV digest_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *ke
     rv = tsr_mech_no_params(mech);
     if (rv != CKR_OK)
         goto out;
-    md = EVP_MD_fetch(tsr_ossl_ctx(), op->mech->arg, NULL);
+    md = tsr_ossl_md(op->mech->arg);
     ctx = EVP_MD_CTX_new();
     if (md == NULL || ctx == NULL || !EVP_DigestInit_ex2(ctx, md, NULL)) {
         rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);

@@ -45,7 +45,7 @@ static CK_RV mac_len(tsr_op *op, const CK_MECHANISM *mech, bool general, size_t 
 
 static CK_RV mac_start(tsr_op *op, const char *alg, const OSSL_PARAM *params, const tsr_key *key)
 {
-    EVP_MAC *mac = EVP_MAC_fetch(tsr_ossl_ctx(), alg, NULL);
+    EVP_MAC *mac = tsr_ossl_mac(alg);
     mac_state *st = calloc(1, sizeof(*st));
     CK_RV rv = CKR_OK;
 

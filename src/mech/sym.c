@@ -19,7 +19,7 @@ CK_RV tsr_sym_aes_fetch(const tsr_key *key, const char *mode, EVP_CIPHER **out)
     if (key->secret_len != 16 && key->secret_len != 24 && key->secret_len != 32)
         return CKR_KEY_SIZE_RANGE;
     snprintf(name, sizeof(name), "AES-%zu-%s", key->secret_len * 8, mode);
-    *out = EVP_CIPHER_fetch(tsr_ossl_ctx(), name, NULL);
+    *out = tsr_ossl_cipher(name);
     if (*out == NULL)
         return tsr_ossl_fail(CKR_FUNCTION_FAILED);
     return CKR_OK;

@@ -10,8 +10,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -71,7 +74,9 @@ static const char *const stmt_sql[N_STMTS] = {
 struct tsr_store {
     pthread_mutex_t lock; /* recursive; see the top of the file */
     sqlite3 *db;
-    char *dir; /* the directory holding the file, for free space */
+    void *shm;            /* read-only view of SQLite's WAL index (-shm), or NULL */
+    uint32_t seen_change; /* its iChange when tsr_store_changed last looked */
+    char *dir;            /* the directory holding the file, for free space */
     bool in_txn;
     sqlite3_int64 data_version; /* last seen by tsr_store_changed */
     unsigned busy_seed;         /* jitter for busy_wait */
@@ -235,6 +240,46 @@ static CK_RV prepare_all(tsr_store *st)
     return CKR_OK;
 }
 
+/* The WAL-index header (https://www.sqlite.org/walformat.html) starts the
+ * -shm file that every connection to the token maps; its 32-bit iChange at
+ * offset 8 is incremented by every write transaction.  Reading it is one
+ * memory load: when it has not moved, nothing changed and tsr_store_changed
+ * need not run PRAGMA data_version, whose read transaction costs file-lock
+ * system calls.  Without the map the PRAGMA runs every time. */
+#define WAL_INDEX_MAP     4096
+#define WAL_INDEX_ICHANGE 8
+
+static uint32_t wal_change(const tsr_store *st)
+{
+    return __atomic_load_n((const uint32_t *)((const char *)st->shm + WAL_INDEX_ICHANGE),
+                           __ATOMIC_ACQUIRE);
+}
+
+static void map_wal_index(tsr_store *st, const char *path)
+{
+    size_t n = strlen(path) + sizeof("-shm");
+    char *shm_path = malloc(n);
+    int fd = -1;
+    struct stat sb;
+    void *map;
+
+    if (shm_path == NULL)
+        return;
+    snprintf(shm_path, n, "%s-shm", path);
+    fd = open(shm_path, O_RDONLY | O_CLOEXEC);
+    free(shm_path);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &sb) == 0 && sb.st_size >= WAL_INDEX_MAP) {
+        map = mmap(NULL, WAL_INDEX_MAP, PROT_READ, MAP_SHARED, fd, 0);
+        if (map != MAP_FAILED) {
+            st->shm = map;
+            st->seen_change = wal_change(st);
+        }
+    }
+    close(fd);
+}
+
 static CK_RV data_version(tsr_store *st, sqlite3_int64 *v)
 {
     sqlite3_stmt *s = st->stmt[ST_DATA_VERSION];
@@ -306,6 +351,8 @@ CK_RV tsr_store_open(const char *path, bool create, tsr_store **out)
     /* The baseline for tsr_store_changed: the state this open has seen. */
     if (rv == CKR_OK)
         rv = data_version(st, &st->data_version);
+    if (rv == CKR_OK)
+        map_wal_index(st, path);
     if (rv != CKR_OK)
         goto out;
     *out = st;
@@ -326,6 +373,8 @@ void tsr_store_free(tsr_store *st)
     for (i = 0; i < N_STMTS; i++)
         sqlite3_finalize(st->stmt[i]);
     tsr_find_cache_free(st->finds);
+    if (st->shm != NULL)
+        munmap(st->shm, WAL_INDEX_MAP);
     /* An open transaction is rolled back by the close. */
     sqlite3_close(st->db);
     pthread_mutex_destroy(&st->lock);
@@ -557,16 +606,26 @@ CK_RV tsr_store_changed(tsr_store *st, bool *changed)
     CK_RV rv = CKR_GENERAL_ERROR;
     sqlite3_int64 v = 0;
 
+    uint32_t change = 0;
+
     *changed = false;
     /* This check runs on every object lookup (C_SignInit among them): it
-     * must not queue behind another thread's write, which may be waiting for
-     * another process.  While this process writes, the next call looks. */
+     * must cost nothing when nothing changed, and never queue behind another
+     * thread's write, which may be waiting for another process.  While this
+     * process writes, the next call looks. */
+    if (st->shm != NULL) {
+        change = wal_change(st);
+        if (change == __atomic_load_n(&st->seen_change, __ATOMIC_RELAXED))
+            return CKR_OK;
+    }
     if (pthread_mutex_trylock(&st->lock) != 0)
         return CKR_OK;
     rv = data_version(st, &v);
     if (rv == CKR_OK) {
         *changed = v != st->data_version;
         st->data_version = v;
+        /* The count read before the PRAGMA: a write after it shows next time. */
+        __atomic_store_n(&st->seen_change, change, __ATOMIC_RELAXED);
     }
     store_unlock(st);
     return rv;
