@@ -343,6 +343,9 @@ CK_RV tsr_object_add(tsr_session *s, tsr_attrs **objs, size_t n, CK_OBJECT_HANDL
     }
     tsr_rwlock_wrlock(t->lock);
     for (size_t i = 0; i < n && rv == CKR_OK; i++) {
+        /* New token objects count against the cache bound like loaded ones. */
+        if (made[i]->is_token && t->objects.n - t->session_objects >= tsr_mod.conf.object_cache)
+            cache_evict_locked(t);
         if (!tsr_hmap_put(&t->objects, handles[i], made[i]))
             rv = CKR_HOST_MEMORY;
         else if (!made[i]->is_token)
