@@ -178,8 +178,8 @@ const tsr_curve *tsr_curve_of_pkey(const EVP_PKEY *pkey)
     char group[64];
 
     if (EVP_PKEY_is_a(pkey, "EC")) {
-        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof(group), NULL))
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                            NULL))
             return NULL;
         return tsr_curve_by_group(group);
     }

@@ -7,12 +7,12 @@
 
 /* --- families (one vtable each; a row's `arg` is the digest name or NULL) --- */
 
-extern const tsr_mech_ops tsr_digest_ops;   /* digest.c, arg: digest name */
-extern const tsr_mech_ops tsr_rsa_pkcs_ops; /* rsa.c, arg: NULL (raw) or digest */
-extern const tsr_mech_ops tsr_rsa_x509_ops; /* rsa.c, raw only */
-extern const tsr_mech_ops tsr_rsa_pss_ops;  /* rsa.c, arg: NULL (raw) or digest */
-extern const tsr_mech_ops tsr_ecdsa_ops;    /* ec.c, arg: NULL (raw) or digest */
-extern const tsr_mech_ops tsr_eddsa_ops;    /* eddsa.c */
+extern const tsr_mech_ops tsr_digest_ops;    /* digest.c, arg: digest name */
+extern const tsr_mech_ops tsr_rsa_pkcs_ops;  /* rsa.c, arg: NULL (raw) or digest */
+extern const tsr_mech_ops tsr_rsa_x509_ops;  /* rsa.c, raw only */
+extern const tsr_mech_ops tsr_rsa_pss_ops;   /* rsa.c, arg: NULL (raw) or digest */
+extern const tsr_mech_ops tsr_ecdsa_ops;     /* ec.c, arg: NULL (raw) or digest */
+extern const tsr_mech_ops tsr_eddsa_ops;     /* eddsa.c */
 extern const tsr_mech_ops tsr_rsa_oaep_ops;  /* rsa.c */
 extern const tsr_mech_ops tsr_ecdh_ops;      /* ecdh.c, arg: NULL, or "cofactor" */
 extern const tsr_mech_ops tsr_hkdf_ops;      /* kdf.c */

@@ -46,8 +46,8 @@ typedef struct tsr_mech_ops {
     CK_RV (*init)(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key);
     /* Feeds data.  For ciphers `out`/`out_len` follow the length protocol; for
      * sign/verify/digest they are NULL. */
-    CK_RV (*update)(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
-                    size_t *out_len);
+    CK_RV (*update)
+    (tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out, size_t *out_len);
     /* Produces the result into `out`, which is at least op->out_len bytes;
      * sets *out_len to the real length. */
     CK_RV (*final)(tsr_op *op, unsigned char *out, size_t *out_len);
@@ -66,30 +66,31 @@ typedef struct tsr_mech_ops {
      * run is update then final. */
     CK_RV (*update_len)(const tsr_op *op, size_t in_len, size_t *len);
     CK_RV (*oneshot_len)(const tsr_op *op, size_t in_len, size_t *len);
-    CK_RV (*oneshot)(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
-                     size_t *out_len);
+    CK_RV (*oneshot)
+    (tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out, size_t *out_len);
     /* Derivation rows only: the derived bytes for C_DeriveKey (see
      * tsr_mech_derive; the row and key checks are done). */
-    CK_RV (*derive)(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
-                    unsigned char **out, size_t *out_len);
+    CK_RV (*derive)
+    (const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
+     unsigned char **out, size_t *out_len);
 } tsr_mech_ops;
 
 /* One row of the mechanism table. */
 struct tsr_mech {
     CK_MECHANISM_TYPE type;
-    CK_MECHANISM_INFO info;        /* what C_GetMechanismInfo reports */
-    unsigned kinds;                /* tsr_op_kind bits this row can do */
-    CK_KEY_TYPE key_types[4];      /* accepted key types (CKK_RSA is 0, hence the count) */
-    unsigned key_type_count;       /* 0 for digests, which take no key */
+    CK_MECHANISM_INFO info;   /* what C_GetMechanismInfo reports */
+    unsigned kinds;           /* tsr_op_kind bits this row can do */
+    CK_KEY_TYPE key_types[4]; /* accepted key types (CKK_RSA is 0, hence the count) */
+    unsigned key_type_count;  /* 0 for digests, which take no key */
     const tsr_mech_ops *ops;
-    const void *arg;               /* row-specific constant, e.g. a digest name */
+    const void *arg; /* row-specific constant, e.g. a digest name */
 };
 
 struct tsr_op {
     const tsr_mech *mech;
     tsr_op_kind kind;
-    size_t out_len;   /* bound on final output, for the NULL-buffer length query */
-    void *state;      /* the family's own */
+    size_t out_len; /* bound on final output, for the NULL-buffer length query */
+    void *state;    /* the family's own */
 };
 
 /* --- the table (registry.c) --- */
@@ -122,8 +123,8 @@ CK_RV tsr_op_final(tsr_op *op, unsigned char *out, size_t *out_len);
 CK_RV tsr_op_oneshot(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
                      size_t *out_len);
 CK_RV tsr_op_verify_final(tsr_op *op, const unsigned char *sig, size_t sig_len);
-CK_RV tsr_op_verify(tsr_op *op, const unsigned char *data, size_t data_len, const unsigned char *sig,
-                    size_t sig_len);
+CK_RV tsr_op_verify(tsr_op *op, const unsigned char *data, size_t data_len,
+                    const unsigned char *sig, size_t sig_len);
 
 /* --- keys (keys.c, keygen.c) --- */
 
@@ -141,8 +142,8 @@ CK_RV tsr_mech_pkey_from_attrs(CK_OBJECT_CLASS klass, CK_KEY_TYPE type, const ts
  * Adds to pub_out / priv_out the key material and CKA_KEY_TYPE; *type is the
  * key type.  CKR_TEMPLATE_INCOMPLETE when a needed attribute is missing,
  * CKR_KEY_SIZE_RANGE, CKR_CURVE_NOT_SUPPORTED, CKR_MECHANISM_INVALID. */
-CK_RV tsr_mech_generate_pair(const CK_MECHANISM *mech, const tsr_attrs *pub_tmpl,
-                             CK_KEY_TYPE *type, tsr_attrs *pub_out, tsr_attrs *priv_out);
+CK_RV tsr_mech_generate_pair(const CK_MECHANISM *mech, const tsr_attrs *pub_tmpl, CK_KEY_TYPE *type,
+                             tsr_attrs *pub_out, tsr_attrs *priv_out);
 
 /* Generates a secret key (CKM_AES_KEY_GEN with CKA_VALUE_LEN 16/24/32,
  * CKM_GENERIC_SECRET_KEY_GEN with CKA_VALUE_LEN, CKM_PKCS5_PBKD2 from a
@@ -178,8 +179,8 @@ CK_RV tsr_mech_sha1(const void *in, size_t len, unsigned char out[20]);
  * CKR_MECHANISM_PARAM_INVALID for bad parameters (a peer point that is not on
  * the curve included) and CKR_TEMPLATE_INCONSISTENT when `want` is more than
  * the mechanism can give. */
-CK_RV tsr_mech_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base,
-                      size_t want, unsigned char **out, size_t *out_len);
+CK_RV tsr_mech_derive(const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
+                      unsigned char **out, size_t *out_len);
 
 /* A private key as PKCS#8 PrivateKeyInfo DER, what C_WrapKey encrypts.
  * *der is malloc'd; free it with tsr_free_secret. */

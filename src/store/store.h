@@ -70,15 +70,15 @@ typedef struct tsr_blob {
 } tsr_blob;
 
 typedef struct tsr_store_row {
-    uint64_t id;              /* row id, > 0; the object's handle */
+    uint64_t id; /* row id, > 0; the object's handle */
     CK_OBJECT_CLASS klass;
-    bool is_private;          /* CKA_PRIVATE: hidden from searches before login */
-    tsr_blob ckaid;           /* CKA_ID */
-    tsr_blob label;           /* CKA_LABEL */
-    tsr_blob subject;         /* CKA_SUBJECT */
-    tsr_blob issuer;          /* CKA_ISSUER */
-    tsr_blob serial;          /* CKA_SERIAL_NUMBER */
-    tsr_blob value_hash;      /* SHA-256 of CKA_VALUE, certificates and data objects only */
+    bool is_private;     /* CKA_PRIVATE: hidden from searches before login */
+    tsr_blob ckaid;      /* CKA_ID */
+    tsr_blob label;      /* CKA_LABEL */
+    tsr_blob subject;    /* CKA_SUBJECT */
+    tsr_blob issuer;     /* CKA_ISSUER */
+    tsr_blob serial;     /* CKA_SERIAL_NUMBER */
+    tsr_blob value_hash; /* SHA-256 of CKA_VALUE, certificates and data objects only */
     tsr_blob pub;
     tsr_blob sealed;
 } tsr_store_row;
@@ -106,7 +106,7 @@ CK_RV tsr_store_count(tsr_store *st, uint64_t *all, uint64_t *private_count);
 typedef struct tsr_store_query {
     bool has_class;
     CK_OBJECT_CLASS klass;
-    bool include_private;     /* false: skip is_private rows */
+    bool include_private; /* false: skip is_private rows */
     tsr_blob ckaid, label, subject, issuer, serial, value_hash;
 } tsr_store_query;
 

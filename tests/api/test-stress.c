@@ -258,8 +258,8 @@ enum {
     F_COUNT
 };
 static const char *const fn_names[F_COUNT] = {
-    "C_CreateObject", "C_Find*", "C_GetAttributeValue", "C_SetAttributeValue",
-    "C_Sign*", "C_Verify*", "C_GenerateKeyPair", "C_DestroyObject", "C_OpenSession/Close",
+    "C_CreateObject", "C_Find*",           "C_GetAttributeValue", "C_SetAttributeValue", "C_Sign*",
+    "C_Verify*",      "C_GenerateKeyPair", "C_DestroyObject",     "C_OpenSession/Close",
 };
 
 struct tstats {
@@ -348,14 +348,16 @@ static void keypair_round(struct tstats *t, CK_SESSION_HANDLE s, const char *lab
 {
     CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
-                          ATTR_VAR(CKA_TOKEN, api_true), ATTR_VAR(CKA_VERIFY, api_true),
+                          ATTR_VAR(CKA_TOKEN, api_true),
+                          ATTR_VAR(CKA_VERIFY, api_true),
                           ATTR_STR(CKA_LABEL, label)};
     CK_ATTRIBUTE priv[] = {ATTR_VAR(CKA_TOKEN, api_true), ATTR_VAR(CKA_PRIVATE, api_true),
                            ATTR_VAR(CKA_SIGN, api_true), ATTR_STR(CKA_LABEL, label)};
     CK_OBJECT_HANDLE hpub, hpriv;
 
-    if (rec(t, F_KEYGEN, p11->C_GenerateKeyPair(s, &m, pub, COUNT(pub), priv, COUNT(priv), &hpub,
-                                                &hpriv)) != CKR_OK)
+    if (rec(t, F_KEYGEN,
+            p11->C_GenerateKeyPair(s, &m, pub, COUNT(pub), priv, COUNT(priv), &hpub, &hpriv)) !=
+        CKR_OK)
         return;
     t->keypairs++;
     sign_verify(t, s, hpriv, hpub);
@@ -368,8 +370,8 @@ static void object_round(struct worker *w, struct tstats *t, CK_SESSION_HANDLE s
 {
     char label[48], value[48], got[48];
     CK_BBOOL priv = (n % 2) ? CK_TRUE : CK_FALSE;
-    CK_ATTRIBUTE tmpl[] = {ATTR_VAR(CKA_CLASS, data_class), ATTR_VAR(CKA_TOKEN, api_true),
-                           ATTR_VAR(CKA_PRIVATE, priv),     {CKA_LABEL, label, 0},
+    CK_ATTRIBUTE tmpl[] = {ATTR_VAR(CKA_CLASS, data_class),    ATTR_VAR(CKA_TOKEN, api_true),
+                           ATTR_VAR(CKA_PRIVATE, priv),        {CKA_LABEL, label, 0},
                            ATTR_STR(CKA_APPLICATION, APP_TAG), {CKA_VALUE, value, 0}};
     CK_ATTRIBUTE by_label[] = {{CKA_LABEL, label, 0}};
     CK_ATTRIBUTE get = {CKA_VALUE, got, sizeof(got)};
@@ -416,8 +418,9 @@ static void *work(void *arg)
     CK_SESSION_HANDLE s;
     int n;
 
-    if (rec(t, F_SESSION, p11->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-                                             NULL, &s)) != CKR_OK)
+    if (rec(t, F_SESSION,
+            p11->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s)) !=
+        CKR_OK)
         return NULL;
     for (n = 0; n < MAX_OBJ && now() < deadline; n++) {
         object_round(w, t, s, n);
@@ -517,8 +520,8 @@ static void report(unsigned long *bad)
                     slowest[f] = s->slowest[f];
                 for (i = 0; i < MAX_RV && s->rvs[f][i].n > 0; i++)
                     if (s->rvs[f][i].rv != CKR_OK) {
-                        print_message("  process %d thread %d: %s -> %s x%lu\n", p, t,
-                                      fn_names[f], api_rv_name(s->rvs[f][i].rv), s->rvs[f][i].n);
+                        print_message("  process %d thread %d: %s -> %s x%lu\n", p, t, fn_names[f],
+                                      api_rv_name(s->rvs[f][i].rv), s->rvs[f][i].n);
                         *bad += s->rvs[f][i].n;
                     }
             }
@@ -541,7 +544,8 @@ static void test_stress(void **state)
     CK_SESSION_HANDLE s = api_user_session(slot);
     CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
     CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
-                          ATTR_VAR(CKA_TOKEN, api_true), ATTR_VAR(CKA_VERIFY, api_true),
+                          ATTR_VAR(CKA_TOKEN, api_true),
+                          ATTR_VAR(CKA_VERIFY, api_true),
                           ATTR_STR(CKA_LABEL, "stress-signer")};
     CK_ATTRIBUTE priv[] = {ATTR_VAR(CKA_TOKEN, api_true), ATTR_VAR(CKA_PRIVATE, api_true),
                            ATTR_VAR(CKA_SIGN, api_true), ATTR_STR(CKA_LABEL, "stress-signer")};

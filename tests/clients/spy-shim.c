@@ -30,7 +30,7 @@
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
 static void *real;
-static CK_FUNCTION_LIST list2;    /* copies of the real lists, our entry points in them */
+static CK_FUNCTION_LIST list2; /* copies of the real lists, our entry points in them */
 static CK_FUNCTION_LIST_3_0 list3;
 static CK_INTERFACE iface2, iface3;
 static CK_INTERFACE refused = {(CK_CHAR *)"refused by the module", NULL, 0};
