@@ -44,15 +44,15 @@ enum {
 
 typedef struct bench_cfg {
     const char *module_path;
-    const char *plot_path;  /* NULL: no plot */
-    const char *dir_base;   /* where the temporary token directory goes */
-    const char *self_path;  /* this program, for the cold-start child */
+    const char *plot_path; /* NULL: no plot */
+    const char *dir_base;  /* where the temporary token directory goes */
+    const char *self_path; /* this program, for the cold-start child */
     bool quick;
-    unsigned reps;          /* repetitions per figure; the median is reported */
-    double target_s;        /* wall time of one repetition */
-    double window_s;        /* wall time of one concurrency repetition */
+    unsigned reps;   /* repetitions per figure; the median is reported */
+    double target_s; /* wall time of one repetition */
+    double window_s; /* wall time of one concurrency repetition */
     unsigned long max_objects;
-    unsigned sections;      /* BENCH_* bits */
+    unsigned sections; /* BENCH_* bits */
 } bench_cfg;
 
 /* The module under test: loaded, a fresh token initialised in a temporary
@@ -64,7 +64,7 @@ typedef struct bench_p11 {
     CK_SESSION_HANDLE s;
     bool initialized;
     char dir[PATH_MAX];
-    char desc[80];          /* manufacturer and library description */
+    char desc[80]; /* manufacturer and library description */
 } bench_p11;
 
 /* ---- module.c ---- */
@@ -113,6 +113,8 @@ typedef struct bench_stat {
     bool ok;
     bool missing; /* not offered by the module: NA, but not an error */
     double per_s; /* median over the repetitions, operations per second */
+    double ratio; /* bench_run_pair, on the first stat: the median of the
+                   * ratios of neighbouring repetitions (0: none) */
     char why[BENCH_WHY];
 } bench_stat;
 
@@ -127,7 +129,9 @@ double bench_median(double *v, size_t n);
 void bench_run(const bench_cfg *cfg, const bench_op *op, bench_stat *out);
 
 /* The same for two operations, their repetitions interleaved (a, b, a, b,
- * ...) so that drift of the machine hits both alike.  An operation whose
+ * ...) so that drift of the machine hits both alike; ra->ratio is the
+ * median of the ratios a/b of neighbouring repetitions, which a busy
+ * machine disturbs less than the ratio of the medians.  An operation whose
  * stat is already marked missing or failed on entry is skipped; `b` may be
  * NULL. */
 void bench_run_pair(const bench_cfg *cfg, const bench_op *a, bench_stat *ra, const bench_op *b,
@@ -152,14 +156,18 @@ void store_section(bench_ctx *c);
 
 /* ---- cold.c ---- */
 
-/* The child's side (--cold-start-child MODULE IDHEX): prints the
- * milliseconds from C_Initialize to the end of the first find by CKA_ID;
- * returns the exit status. */
+/* The figures of a cold start: milliseconds of the whole and of each step,
+ * then the process's peak resident memory in MiB. */
+enum { COLD_TOTAL, COLD_INIT, COLD_SESSION, COLD_LOGIN, COLD_FIND, COLD_HWM, COLD_STEPS };
+
+/* The child's side (--cold-start-child MODULE IDHEX): prints the figures
+ * above in their order (the whole is C_Initialize to the end of the first
+ * find by CKA_ID); returns the exit status. */
 int cold_child(const char *module, const char *id_hex);
 
-/* The parent's side: one cold start in a fresh process of this program, in
- * milliseconds; negative (and the reason in `why`) on failure. */
-double cold_once(const bench_cfg *cfg, const CK_BYTE id[8], char *why);
+/* The parent's side: one cold start in a fresh process of this program;
+ * false (and the reason in `why`) on failure. */
+bool cold_once(const bench_cfg *cfg, const CK_BYTE id[8], double ms[COLD_STEPS], char *why);
 
 /* Key pairs for the sign and thread sections.  `kind` is one of the
  * KEY_* names below. */
@@ -187,10 +195,11 @@ void report_section(const char *title);
 void report_columns(const char *unit);
 
 /* A row comparing the module with OpenSSL: metrics <name>.per_s,
- * <name>.openssl_per_s and <name>.ratio (module ÷ OpenSSL).  With
+ * <name>.openssl_per_s and <name>.ratio (module ÷ OpenSSL: mod->ratio
+ * when set, else the ratio of the two rates).  With
  * `bytes` > 0 the table also shows MB/s. */
-void report_pair(const char *name, const char *label, const bench_stat *mod,
-                 const bench_stat *ossl, double bytes);
+void report_pair(const char *name, const char *label, const bench_stat *mod, const bench_stat *ossl,
+                 double bytes);
 
 /* A row of one figure (module only): metric <name>=<value>. */
 void report_value(const char *name, const char *label, const bench_stat *st, double value,
@@ -216,8 +225,8 @@ unsigned report_errors(void);
 
 #define PLOT_MAX_LEVELS 8
 typedef struct plot_data {
-    size_t n;                         /* levels */
-    double objects[PLOT_MAX_LEVELS];  /* N */
+    size_t n;                           /* levels */
+    double objects[PLOT_MAX_LEVELS];    /* N */
     double find_us[4][PLOT_MAX_LEVELS]; /* id hit, id miss, label hit, label miss (NaN: NA) */
     double getattr_us[PLOT_MAX_LEVELS];
     double create_per_s[PLOT_MAX_LEVELS];

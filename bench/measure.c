@@ -135,6 +135,13 @@ void bench_run_pair(const bench_cfg *cfg, const bench_op *a, bench_stat *ra, con
     for (int k = 0; k < 2; k++)
         if (s[k].op != NULL)
             finish(reps, &s[k]);
+    ra->ratio = 0.0;
+    if (b != NULL && ra->ok && rb->ok) {
+        double q[MAX_REPS];
+        for (unsigned i = 0; i < reps; i++)
+            q[i] = s[0].rate[i] / s[1].rate[i];
+        ra->ratio = bench_median(q, reps);
+    }
 }
 
 void bench_run(const bench_cfg *cfg, const bench_op *op, bench_stat *out)

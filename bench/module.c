@@ -3,14 +3,20 @@
  * first uninitialised slot, C_InitPIN, and a user session. */
 #include <dlfcn.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 
-#define RV(x) {x, #x}
+#define RV(x)                                                                                      \
+    {                                                                                              \
+        x, #x                                                                                      \
+    }
 static const struct {
     CK_RV rv;
     const char *name;
@@ -83,6 +89,35 @@ bool p11_fail(char *why, const char *call, CK_RV rv)
     return false;
 }
 
+/* The directory a signal handler removes; set while it exists. */
+static const char *volatile doomed_dir;
+
+/* Interrupted (^C, a test timeout, a closed pipe): remove the temporary
+ * token with async-signal-safe calls only, then die of the signal. */
+static void on_signal(int sig)
+{
+    const char *dir = doomed_dir;
+    pid_t pid;
+
+    if (dir != NULL && (pid = fork()) == 0) {
+        execl("/bin/rm", "rm", "-rf", "--", dir, (char *)NULL);
+        _exit(127);
+    } else if (dir != NULL && pid > 0) {
+        waitpid(pid, NULL, 0);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void remove_on_signal(const char *dir)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
+    doomed_dir = dir;
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], on_signal);
+}
+
 static bool write_file(const char *path, const char *text, char *why)
 {
     FILE *f = fopen(path, "w");
@@ -104,6 +139,7 @@ bool p11_make_env(bench_p11 *m, const char *base, char *why)
         m->dir[0] = '\0';
         return false;
     }
+    remove_on_signal(m->dir);
     /* Tessera: kdf_iterations = 1000 only so that C_InitToken and C_Login
      * are quick; no measured operation derives a PIN key. */
     snprintf(path, sizeof(path), "%s/tessera.conf", m->dir);
@@ -285,6 +321,7 @@ void p11_teardown(bench_p11 *m)
         (void)m->f->C_Finalize(NULL);
     m->initialized = false;
     /* No dlclose: a module's atexit handlers or threads may still point in. */
+    doomed_dir = NULL;
     if (m->dir[0] != '\0')
         nftw(m->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     m->dir[0] = '\0';

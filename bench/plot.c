@@ -10,7 +10,7 @@
 #define PANEL_W 420.0
 #define PANEL_H 320.0
 #define LEFT    64.0 /* room for the y tick labels */
-#define RIGHT   16.0
+#define RIGHT   30.0
 #define TOP     40.0
 #define BOTTOM  48.0
 #define TITLE_H 36.0
@@ -49,9 +49,9 @@ static double nice_ceil(double v)
 }
 
 typedef struct frame {
-    double x0, y0;     /* top-left of the plotting area */
+    double x0, y0; /* top-left of the plotting area */
     double w, h;
-    double lx0, lx1;   /* log10 of the x range */
+    double lx0, lx1; /* log10 of the x range */
     double ymax;
 } frame;
 
@@ -76,18 +76,18 @@ static void axes(FILE *f, const frame *fr, const char *ylabel)
     }
     for (int e = (int)fr->lx0; e <= (int)fr->lx1; e++) {
         double x = fx(fr, pow(10.0, e));
-        fprintf(f, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/>\n", x, fr->y0,
-                x, fr->y0 + fr->h);
+        fprintf(f, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/>\n", x, fr->y0, x,
+                fr->y0 + fr->h);
         fprintf(f, "<text x='%.1f' y='%.1f' text-anchor='middle' font-size='11'>%.0f</text>\n", x,
                 fr->y0 + fr->h + 16, pow(10.0, e));
     }
     fprintf(f, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='none' stroke='#333'/>\n",
             fr->x0, fr->y0, fr->w, fr->h);
-    fprintf(f, "<text x='%.1f' y='%.1f' text-anchor='middle' font-size='12'>objects on the "
-               "token (N, log scale)</text>\n",
+    fprintf(f,
+            "<text x='%.1f' y='%.1f' text-anchor='middle' font-size='12'>objects on the "
+            "token (N, log scale)</text>\n",
             fr->x0 + fr->w / 2, fr->y0 + fr->h + 36);
-    fprintf(f, "<text x='%.1f' y='%.1f' font-size='13' font-weight='bold'>", fr->x0,
-            fr->y0 - 12);
+    fprintf(f, "<text x='%.1f' y='%.1f' font-size='13' font-weight='bold'>", fr->x0, fr->y0 - 12);
     text(f, ylabel);
     fputs("</text>\n", f);
 }
@@ -110,8 +110,21 @@ static void curve(FILE *f, const frame *fr, const plot_data *d, const series *s,
     fputs("</text>\n", f);
 }
 
+/* A dashed horizontal line: the target for the panel. */
+static void target(FILE *f, const frame *fr, double y, const char *label)
+{
+    fprintf(f,
+            "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#888' "
+            "stroke-dasharray='6,4'/>\n",
+            fr->x0, fy(fr, y), fr->x0 + fr->w, fy(fr, y));
+    fprintf(f, "<text x='%.1f' y='%.1f' text-anchor='end' font-size='11' fill='#666'>",
+            fr->x0 + fr->w - 4, fy(fr, y) - 4);
+    text(f, label);
+    fputs("</text>\n", f);
+}
+
 static void panel(FILE *f, double left, const char *ylabel, const plot_data *d, const series *s,
-                  size_t ns)
+                  size_t ns, double goal, const char *goal_label)
 {
     frame fr = {.x0 = left + LEFT,
                 .y0 = TITLE_H + TOP,
@@ -123,12 +136,15 @@ static void panel(FILE *f, double left, const char *ylabel, const plot_data *d, 
         for (size_t i = 0; i < d->n; i++)
             if (isfinite(s[k].y[i]) && s[k].y[i] > ymax)
                 ymax = s[k].y[i];
+    if (goal > ymax)
+        ymax = goal;
     fr.ymax = nice_ceil(ymax * 1.15);
     fr.lx0 = floor(log10(xmin));
     fr.lx1 = ceil(log10(xmax));
     if (fr.lx1 <= fr.lx0)
         fr.lx1 = fr.lx0 + 1;
     axes(f, &fr, ylabel);
+    target(f, &fr, goal, goal_label);
     for (size_t k = 0; k < ns; k++)
         curve(f, &fr, d, &s[k], (int)k);
 }
@@ -151,16 +167,17 @@ bool plot_write(const char *path, const plot_data *d)
 
     if (f == NULL)
         return false;
-    fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
-               "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
-               "font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n",
+    fprintf(f,
+            "<?xml version='1.0' encoding='UTF-8'?>\n"
+            "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
+            "font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n",
             3 * PANEL_W, PANEL_H + TITLE_H);
     fputs("<text x='12' y='22' font-size='15'>tessera-bench object store: ", f);
     text(f, d->title);
     fputs("</text>\n", f);
-    panel(f, 0, "median latency, µs", d, lat, 5);
-    panel(f, PANEL_W, "rate, objects/s", d, rate, 2);
-    panel(f, 2 * PANEL_W, "cold start, ms", d, cold, 1);
+    panel(f, 0, "median latency, µs", d, lat, 5, 20, "target for finds: 20 µs");
+    panel(f, PANEL_W, "rate, objects/s", d, rate, 2, 5000, "target for creation: 5,000/s");
+    panel(f, 2 * PANEL_W, "cold start, ms", d, cold, 1, 50, "target at N=100,000: 50 ms");
     fputs("</svg>\n", f);
     return fclose(f) == 0;
 }

@@ -85,14 +85,15 @@ static const char *cell(const bench_stat *st, double v, char *b, size_t n)
     return b;
 }
 
-void report_pair(const char *name, const char *label, const bench_stat *mod,
-                 const bench_stat *ossl, double bytes)
+void report_pair(const char *name, const char *label, const bench_stat *mod, const bench_stat *ossl,
+                 double bytes)
 {
     char a[32], b[32], r[32] = "NA", note[2 * BENCH_WHY + 64] = "";
     bool both = mod->ok && ossl->ok && ossl->per_s > 0;
+    double ratio = both ? (mod->ratio > 0 ? mod->ratio : mod->per_s / ossl->per_s) : 0.0;
 
     if (both)
-        fmt(r, sizeof(r), mod->per_s / ossl->per_s);
+        fmt(r, sizeof(r), ratio);
     if (bytes > 0 && mod->ok && ossl->ok)
         snprintf(note, sizeof(note), "%.1f vs %.1f MB/s", mod->per_s * bytes / 1e6,
                  ossl->per_s * bytes / 1e6);
@@ -100,9 +101,8 @@ void report_pair(const char *name, const char *label, const bench_stat *mod,
         snprintf(note, sizeof(note), "module: %s", mod->why);
     else if (!ossl->ok)
         snprintf(note, sizeof(note), "OpenSSL: %s", ossl->why);
-    printf("%-*s %*s %*s %8s%s%s\n", LABEL_W, label, COL_W,
-           cell(mod, mod->per_s, a, sizeof(a)), COL_W, cell(ossl, ossl->per_s, b, sizeof(b)), r,
-           note[0] != '\0' ? "  " : "", note);
+    printf("%-*s %*s %*s %8s%s%s\n", LABEL_W, label, COL_W, cell(mod, mod->per_s, a, sizeof(a)),
+           COL_W, cell(ossl, ossl->per_s, b, sizeof(b)), r, note[0] != '\0' ? "  " : "", note);
     fflush(stdout);
 
     if (mod->ok)
@@ -114,7 +114,7 @@ void report_pair(const char *name, const char *label, const bench_stat *mod,
     else
         add_na(name, ".openssl_per_s", ossl->why);
     if (both)
-        add_number(name, ".ratio", mod->per_s / ossl->per_s);
+        add_number(name, ".ratio", ratio);
     else
         add_na(name, ".ratio", !mod->ok ? mod->why : ossl->why);
     n_errors += (!mod->ok && !mod->missing) + (!ossl->ok && !ossl->missing);

@@ -41,11 +41,9 @@ static const struct sig_case {
     bool pss;
     const char *md; /* NULL: EdDSA, no digest */
 } cases[] = {
-    {"rsa2048.pkcs1", "RSA-2048 PKCS#1 SHA-256", KEY_RSA2048, CKM_SHA256_RSA_PKCS, false,
-     "SHA256"},
+    {"rsa2048.pkcs1", "RSA-2048 PKCS#1 SHA-256", KEY_RSA2048, CKM_SHA256_RSA_PKCS, false, "SHA256"},
     {"rsa2048.pss", "RSA-2048 PSS SHA-256", KEY_RSA2048, CKM_SHA256_RSA_PKCS_PSS, true, "SHA256"},
-    {"rsa3072.pkcs1", "RSA-3072 PKCS#1 SHA-256", KEY_RSA3072, CKM_SHA256_RSA_PKCS, false,
-     "SHA256"},
+    {"rsa3072.pkcs1", "RSA-3072 PKCS#1 SHA-256", KEY_RSA3072, CKM_SHA256_RSA_PKCS, false, "SHA256"},
     {"rsa3072.pss", "RSA-3072 PSS SHA-256", KEY_RSA3072, CKM_SHA256_RSA_PKCS_PSS, true, "SHA256"},
     {"p256", "ECDSA P-256 SHA-256", KEY_P256, CKM_ECDSA_SHA256, false, "SHA256"},
     {"p384", "ECDSA P-384 SHA-384", KEY_P384, CKM_ECDSA_SHA384, false, "SHA384"},

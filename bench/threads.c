@@ -113,9 +113,8 @@ static bool window(conc *c, int n, double secs, double *rate, char *why)
     pthread_barrier_init(&c->start, NULL, (unsigned)n + 1);
     for (i = 0; i < n; i++) {
         w[i].c = c;
-        if (!c->ossl &&
-            (rv = c->m->f->C_OpenSession(c->m->slot, CKF_SERIAL_SESSION, NULL, NULL, &w[i].s)) !=
-                CKR_OK) {
+        if (!c->ossl && (rv = c->m->f->C_OpenSession(c->m->slot, CKF_SERIAL_SESSION, NULL, NULL,
+                                                     &w[i].s)) != CKR_OK) {
             ok = p11_fail(why, "C_OpenSession", rv);
             break;
         }
@@ -163,6 +162,12 @@ static void measure(const bench_cfg *cfg, conc *mod, conc *ossl, int n, bench_st
         if (os->ok && !window(ossl, n, cfg->window_s, &r, why))
             bench_stat_failed(os, why);
         orate[i] = r;
+    }
+    if (ms->ok && os->ok) {
+        double q[64];
+        for (unsigned i = 0; i < reps; i++)
+            q[i] = orate[i] > 0 ? mr[i] / orate[i] : 0.0;
+        ms->ratio = bench_median(q, reps);
     }
     if (ms->ok)
         ms->per_s = bench_median(mr, reps);
