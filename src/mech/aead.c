@@ -31,7 +31,9 @@ typedef struct gcm_params_240 {
 } gcm_params_240;
 
 typedef struct aead_state {
-    EVP_CIPHER_CTX *ctx;
+    EVP_CIPHER_CTX *ctx;   /* GCM: keyed->cctx */
+    tsr_warm_entry *keyed; /* GCM: owns ctx; parked in `warm` at the end */
+    tsr_warm *warm;
     size_t tag_len;
     size_t data_len; /* CCM: the payload length the parameters announce */
     tsr_sbuf buf;    /* input kept for final (GCM decryption, CCM) */
@@ -135,6 +137,31 @@ static CK_RV aead_ctx(tsr_op *op, const tsr_key *key, const char *mode, const ae
     return rv;
 }
 
+/* GCM's context comes keyed (perhaps kept from the last op with this key,
+ * sparing the key schedule and the GHASH table): the IV length, the IV, then
+ * the AAD. */
+static CK_RV gcm_ctx(tsr_op *op, const tsr_key *key, const aead_params *p)
+{
+    aead_state *st = op->state;
+    int enc = op->kind == TSR_OP_ENCRYPT, n = 0;
+    CK_RV rv;
+
+    rv = tsr_sym_keyed_ctx(op, key, "GCM", &st->keyed);
+    if (rv != CKR_OK)
+        return rv;
+    st->warm = key->warm;
+    st->ctx = st->keyed->cctx;
+    if (st->keyed->iv_len != (int)p->iv_len) {
+        if (EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)p->iv_len, NULL) <= 0)
+            return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+        st->keyed->iv_len = (int)p->iv_len;
+    }
+    if (!EVP_CipherInit_ex2(st->ctx, NULL, NULL, p->iv, enc, NULL) ||
+        (p->aad_len > 0 && !EVP_CipherUpdate(st->ctx, NULL, &n, p->aad, (int)p->aad_len)))
+        return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    return CKR_OK;
+}
+
 static CK_RV aead_new(tsr_op *op, aead_state **out)
 {
     *out = calloc(1, sizeof(**out));
@@ -150,7 +177,10 @@ static void aead_cleanup(tsr_op *op)
 
     if (st == NULL)
         return;
-    EVP_CIPHER_CTX_free(st->ctx);
+    if (st->keyed != NULL)
+        tsr_warm_park(st->warm, st->keyed); /* or frees it, wiping the key schedule */
+    else
+        EVP_CIPHER_CTX_free(st->ctx);
     tsr_sbuf_clear(&st->buf);
     free(st);
     op->state = NULL;
@@ -171,7 +201,7 @@ static CK_RV gcm_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
         return rv;
     st->tag_len = p.tag_len;
     op->out_len = op->kind == TSR_OP_ENCRYPT ? p.tag_len : 0;
-    return aead_ctx(op, key, "GCM", &p, NULL);
+    return gcm_ctx(op, key, &p);
 }
 
 static CK_RV gcm_update_len(const tsr_op *op, size_t in_len, size_t *len)

@@ -48,7 +48,9 @@ static const aes_mode modes[] = {
 typedef struct aes_state {
     const aes_mode *mode;
     aes_keep keep;
-    EVP_CIPHER_CTX *ctx;
+    EVP_CIPHER_CTX *ctx;   /* keyed->cctx */
+    tsr_warm_entry *keyed; /* owns ctx; parked in `warm` at the end */
+    tsr_warm *warm;
     EVP_CIPHER_CTX *tail;          /* CTS: CBC-CS1 for the last bytes */
     unsigned char part[2 * BLOCK]; /* input not given to ctx yet */
     size_t part_len;
@@ -120,6 +122,7 @@ static CK_RV aes_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
     CK_RV rv = CKR_GENERAL_ERROR;
     aes_state *st;
     const unsigned char *iv = NULL;
+    int pad;
     OSSL_PARAM cs1[] = {
         OSSL_PARAM_utf8_string(OSSL_CIPHER_PARAM_CTS_MODE, (char *)"CS1", 0),
         OSSL_PARAM_END,
@@ -135,14 +138,24 @@ static CK_RV aes_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
     st->keep = op->kind == TSR_OP_ENCRYPT ? st->mode->keep_enc : st->mode->keep_dec;
     rv = read_params(op, mech, &iv);
     if (rv == CKR_OK)
-        rv = tsr_sym_aes_ctx(op, key, st->mode->cipher, iv, NULL, &st->ctx);
+        rv = tsr_sym_keyed_ctx(op, key, st->mode->cipher, &st->keyed);
+    if (rv == CKR_OK) {
+        st->warm = key->warm;
+        st->ctx = st->keyed->cctx;
+        if (!EVP_CipherInit_ex2(st->ctx, NULL, NULL, iv, op->kind == TSR_OP_ENCRYPT, NULL))
+            rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    }
     if (rv == CKR_OK && st->keep == KEEP_CTS)
         rv = tsr_sym_aes_ctx(op, key, "CBC-CTS", iv, cs1, &st->tail);
     if (rv != CKR_OK)
         return rv;
     /* Decryption removes the padding at final only (aes_final). */
-    if (!EVP_CIPHER_CTX_set_padding(st->ctx, st->mode->pad && op->kind == TSR_OP_ENCRYPT))
-        return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    pad = st->mode->pad && op->kind == TSR_OP_ENCRYPT;
+    if (st->keyed->padding != pad) {
+        if (!EVP_CIPHER_CTX_set_padding(st->ctx, pad))
+            return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+        st->keyed->padding = pad;
+    }
     op->out_len = st->mode->pad ? BLOCK : 0;
     return CKR_OK;
 }
@@ -271,8 +284,11 @@ static CK_RV aes_final(tsr_op *op, unsigned char *out, size_t *out_len)
         return cts_final(op, out, out_len);
     if ((st->mode->whole && st->part_len != 0) || (unpad && st->part_len != BLOCK))
         return tsr_sym_len_error(op);
-    if (unpad && !EVP_CIPHER_CTX_set_padding(st->ctx, 1))
-        return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    if (unpad) {
+        if (!EVP_CIPHER_CTX_set_padding(st->ctx, 1))
+            return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+        st->keyed->padding = 1;
+    }
     rv = tsr_sym_update(st->ctx, out, st->part, st->part_len, &n);
     if (rv != CKR_OK)
         return rv;
@@ -314,7 +330,7 @@ static void aes_cleanup(tsr_op *op)
 
     if (st == NULL)
         return;
-    EVP_CIPHER_CTX_free(st->ctx); /* wipes the key schedule */
+    tsr_warm_park(st->warm, st->keyed); /* or frees it, wiping the key schedule */
     EVP_CIPHER_CTX_free(st->tail);
     tsr_free_secret(st, sizeof(*st));
     op->state = NULL;

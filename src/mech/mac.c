@@ -17,7 +17,9 @@
 #define CMAC_LEN     16
 
 typedef struct mac_state {
-    EVP_MAC_CTX *ctx;
+    EVP_MAC_CTX *ctx;      /* keyed->mctx */
+    tsr_warm_entry *keyed; /* owns ctx; parked in `warm` at the end */
+    tsr_warm *warm;
 } mac_state;
 
 /* The length a _GENERAL mechanism asks for: 1 to `full` bytes. */
@@ -43,9 +45,13 @@ static CK_RV mac_len(tsr_op *op, const CK_MECHANISM *mech, bool general, size_t 
     return tsr_mech_no_params(mech);
 }
 
+/* The keyed MAC context: the one kept from the last op with this MAC and
+ * key, re-initialised without its key (HMAC keeps its pads, CMAC its
+ * subkeys), or a new one. */
 static CK_RV mac_start(tsr_op *op, const char *alg, const OSSL_PARAM *params, const tsr_key *key)
 {
     EVP_MAC *mac = tsr_ossl_mac(alg);
+    const void *variant = op->mech->arg;
     mac_state *st = calloc(1, sizeof(*st));
     CK_RV rv = CKR_OK;
 
@@ -54,10 +60,32 @@ static CK_RV mac_start(tsr_op *op, const char *alg, const OSSL_PARAM *params, co
         return CKR_HOST_MEMORY;
     }
     op->state = st;
-    if (mac != NULL)
-        st->ctx = EVP_MAC_CTX_new(mac);
+    st->warm = key->warm;
+    if (mac == NULL)
+        return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    st->keyed = tsr_warm_take(key->warm, mac, variant, 1, key->secret, key->secret_len);
+    if (st->keyed != NULL) {
+        st->ctx = st->keyed->mctx;
+        if (!EVP_MAC_init(st->ctx, NULL, 0, NULL))
+            rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
+        goto out;
+    }
+    st->keyed = tsr_warm_entry_new(mac, variant, 1, key->secret, key->secret_len);
+    if (st->keyed == NULL)
+        st->keyed = calloc(1, sizeof(*st->keyed)); /* a key too long to keep: never parked */
+    if (st->keyed == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    st->ctx = st->keyed->mctx = EVP_MAC_CTX_new(mac);
     if (st->ctx == NULL || !EVP_MAC_init(st->ctx, key->secret, key->secret_len, params))
         rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
+out:
+    if (rv != CKR_OK) { /* never park a context in an unknown state */
+        tsr_warm_entry_free(st->keyed);
+        st->keyed = NULL;
+        st->ctx = NULL;
+    }
     EVP_MAC_free(mac);
     return rv;
 }
@@ -192,7 +220,7 @@ static void mac_cleanup(tsr_op *op)
 
     if (st == NULL)
         return;
-    EVP_MAC_CTX_free(st->ctx); /* wipes the keyed state */
+    tsr_warm_park(st->warm, st->keyed); /* or frees it, wiping the keyed state */
     free(st);
     op->state = NULL;
 }

@@ -12,6 +12,7 @@
 #include "pkcs11-3.h"
 #include "attrs.h"
 #include "ossl.h"
+#include "warm.h"
 
 /* What an operation does; one bit each so a mechanism row can list several. */
 typedef enum tsr_op_kind {
@@ -34,6 +35,7 @@ typedef struct tsr_key {
     EVP_PKEY *pkey;
     const unsigned char *secret;
     size_t secret_len;
+    tsr_warm *warm; /* where a keyed context may be kept for the next op, or NULL */
 } tsr_key;
 
 typedef struct tsr_op tsr_op;
@@ -46,7 +48,7 @@ typedef struct tsr_mech_ops {
     CK_RV (*init)(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key);
     /* Feeds data.  For ciphers `out`/`out_len` follow the length protocol; for
      * sign/verify/digest they are NULL. */
-    CK_RV (*update)
+    CK_RV(*update)
     (tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out, size_t *out_len);
     /* Produces the result into `out`, which is at least op->out_len bytes;
      * sets *out_len to the real length. */
@@ -66,11 +68,11 @@ typedef struct tsr_mech_ops {
      * run is update then final. */
     CK_RV (*update_len)(const tsr_op *op, size_t in_len, size_t *len);
     CK_RV (*oneshot_len)(const tsr_op *op, size_t in_len, size_t *len);
-    CK_RV (*oneshot)
+    CK_RV(*oneshot)
     (tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out, size_t *out_len);
     /* Derivation rows only: the derived bytes for C_DeriveKey (see
      * tsr_mech_derive; the row and key checks are done). */
-    CK_RV (*derive)
+    CK_RV(*derive)
     (const tsr_mech *m, const CK_MECHANISM *mech, const tsr_key *base, size_t want,
      unsigned char **out, size_t *out_len);
 } tsr_mech_ops;

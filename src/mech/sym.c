@@ -51,6 +51,42 @@ out:
     return rv;
 }
 
+CK_RV tsr_sym_keyed_ctx(const tsr_op *op, const tsr_key *key, const char *mode, tsr_warm_entry **e)
+{
+    CK_RV rv;
+    EVP_CIPHER *cipher = NULL;
+    int enc = op->kind == TSR_OP_ENCRYPT;
+
+    /* Kept under the mode's name: with the key bytes (whose length picks
+     * AES-128, -192 or -256) it says which cipher, without building its name
+     * and fetching it. */
+    *e = tsr_warm_take(key->warm, mode, NULL, enc, key->secret, key->secret_len);
+    if (*e != NULL)
+        return CKR_OK;
+    rv = tsr_sym_aes_fetch(key, mode, &cipher);
+    if (rv != CKR_OK)
+        return rv;
+    *e = tsr_warm_entry_new(mode, NULL, enc, key->secret, key->secret_len);
+    if (*e == NULL)
+        *e = calloc(1, sizeof(**e)); /* a key too long to keep: a holder never parked */
+    if (*e == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    (*e)->cctx = EVP_CIPHER_CTX_new();
+    (*e)->iv_len = EVP_CIPHER_get_iv_length(cipher);
+    (*e)->padding = 1; /* EVP's default */
+    if ((*e)->cctx == NULL ||
+        !EVP_CipherInit_ex2((*e)->cctx, cipher, key->secret, NULL, enc, NULL)) {
+        tsr_warm_entry_free(*e);
+        *e = NULL;
+        rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    }
+out:
+    EVP_CIPHER_free(cipher);
+    return rv;
+}
+
 CK_RV tsr_sym_update(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char *in, size_t len,
                      size_t *out_len)
 {

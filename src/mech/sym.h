@@ -32,6 +32,13 @@ CK_RV tsr_sym_aes_fetch(const tsr_key *key, const char *mode, EVP_CIPHER **out);
 CK_RV tsr_sym_aes_ctx(const tsr_op *op, const tsr_key *key, const char *mode,
                       const unsigned char *iv, const OSSL_PARAM *params, EVP_CIPHER_CTX **out);
 
+/* A cipher context for `key` in `mode` (a string constant: its address is
+ * part of the identity), keyed for op->kind with no IV set yet: the one
+ * parked in key->warm when it was keyed the same way (so the key schedule is
+ * reused), else a new one.  *e owns the context (e->cctx);
+ * the op hands it back with tsr_warm_park(key->warm, *e) when it ends. */
+CK_RV tsr_sym_keyed_ctx(const tsr_op *op, const tsr_key *key, const char *mode, tsr_warm_entry **e);
+
 /* EVP_CipherUpdate for any length (EVP counts in int); *out_len is what
  * came out. */
 CK_RV tsr_sym_update(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char *in, size_t len,

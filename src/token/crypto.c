@@ -43,6 +43,7 @@ static CK_RV start_with_key(tsr_session *s, const tsr_mech *m, tsr_op_kind kind,
     if (rv == CKR_OK)
         rv = tsr_key_view(s, o, &k);
     if (rv == CKR_OK) {
+        k.warm = &s->warm[tsr_op_index(kind)];
         rv = tsr_op_new(m, kind, mech, &k, op);
         tsr_key_release(&k);
     }

@@ -205,6 +205,8 @@ CK_RV tsr_logout(CK_SESSION_HANDLE h)
     else
         tsr_token_forget_locked(s->token);
     tsr_rwlock_unlock(s->token->lock);
+    if (rv == CKR_OK)
+        tsr_sessions_forget_keys(s->token); /* key schedules of private keys too */
     tsr_session_put(s);
     return rv;
 }

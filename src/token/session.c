@@ -35,6 +35,8 @@ void tsr_session_end_ops_locked(tsr_session *s)
 static void session_free(tsr_session *s)
 {
     tsr_session_end_ops_locked(s);
+    for (size_t i = 0; i < sizeof(s->warm) / sizeof(s->warm[0]); i++)
+        tsr_warm_clear(&s->warm[i]);
     tsr_mutex_free(s->lock);
     free(s);
 }
@@ -74,6 +76,19 @@ void tsr_session_put(tsr_session *s)
 {
     if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
         session_free(s);
+}
+
+void tsr_sessions_forget_keys(const tsr_token *t)
+{
+    tsr_rwlock_rdlock(tsr_mod.sessions_lock);
+    for (size_t i = 0; i < tsr_mod.sessions.cap; i++) {
+        tsr_session *s = tsr_mod.sessions.vals[i];
+        if (tsr_mod.sessions.keys[i] == 0 || s->token != t)
+            continue;
+        for (size_t k = 0; k < sizeof(s->warm) / sizeof(s->warm[0]); k++)
+            tsr_warm_clear(&s->warm[k]); /* atomic: safe beside the session's own calls */
+    }
+    tsr_rwlock_unlock(tsr_mod.sessions_lock);
 }
 
 CK_STATE tsr_session_state(const tsr_session *s)

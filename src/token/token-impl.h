@@ -120,6 +120,7 @@ typedef struct tsr_session {
     /* active operations by kind */
     tsr_op *ops[7];
     bool op_needs_auth[7]; /* key has CKA_ALWAYS_AUTHENTICATE: context login pending */
+    tsr_warm warm[7];      /* by kind: the last op's keyed context, for the next (warm.h) */
     /* C_FindObjects state */
     bool finding;
     CK_OBJECT_HANDLE *found;
@@ -133,6 +134,8 @@ void tsr_session_put(tsr_session *s);
 int tsr_op_index(tsr_op_kind kind);
 /* Ends every operation of the session (session lock held). */
 void tsr_session_end_ops_locked(tsr_session *s);
+/* Frees the keyed contexts every session of `t` keeps, after a logout. */
+void tsr_sessions_forget_keys(const tsr_token *t);
 /* Session state per PKCS#11 table 8 from the token's login state. */
 CK_STATE tsr_session_state(const tsr_session *s);
 

@@ -527,6 +527,107 @@ static int group_setup(void **state)
     return 0;
 }
 
+/* ---- keyed contexts kept between operations ---- */
+
+/* AES-256-GCM by OpenSSL alone: ciphertext then a 16-byte tag. */
+static void ref_gcm(const unsigned char *key, const unsigned char *iv, int iv_len,
+                    const unsigned char *pt, int len, unsigned char *out)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0, m = 0;
+
+    assert_non_null(c);
+    assert_true(EVP_EncryptInit_ex2(c, EVP_aes_256_gcm(), NULL, NULL, NULL));
+    assert_true(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, iv_len, NULL) > 0);
+    assert_true(EVP_EncryptInit_ex2(c, NULL, key, iv, NULL));
+    assert_true(EVP_EncryptUpdate(c, out, &n, pt, len));
+    assert_true(EVP_EncryptFinal_ex(c, out + n, &m));
+    assert_true(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, out + n + m) > 0);
+    EVP_CIPHER_CTX_free(c);
+}
+
+static void ref_hmac(const unsigned char *key, const unsigned char *in, size_t len,
+                     unsigned char out[32])
+{
+    size_t n = 0;
+
+    assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 32, in, len, out, 32, &n));
+    assert_int_equal(n, 32);
+}
+
+/* One session alternates keys, IVs, IV lengths and directions, cancels and
+ * fails operations halfway: every result is still the one OpenSSL computes
+ * afresh, so a context kept from an earlier operation (warm.h) never carries
+ * its key, IV, padding or partial state into the next. */
+static void test_kept_contexts(void **state)
+{
+    unsigned char other_val[32], pt[100], ct[128], out[128], want[128], mac[32], want_mac[32];
+    CK_OBJECT_HANDLE other, other_mac;
+    CK_GCM_PARAMS gp = {(CK_BYTE_PTR)iv16, 12, 96, NULL, 0, 128};
+    CK_MECHANISM gcm = MECH(CKM_AES_GCM, &gp);
+    CK_MECHANISM cbc = {CKM_AES_CBC_PAD, (void *)iv16, 16};
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CK_ULONG n;
+    size_t len;
+
+    assert_true(RAND_bytes(other_val, sizeof(other_val)) == 1);
+    assert_true(RAND_bytes(pt, sizeof(pt)) == 1);
+    other = sym_key(s, CKK_AES, other_val, sizeof(other_val));
+    other_mac = sym_key(s, CKK_GENERIC_SECRET, other_val, sizeof(other_val));
+    for (int round = 0; round < 3; round++) {
+        CK_OBJECT_HANDLE k = round == 1 ? other : aes;
+        const unsigned char *kv = round == 1 ? other_val : aes_val;
+
+        /* GCM with a 12-byte, then a 16-byte IV, each checked and decrypted. */
+        for (int iv_len = 12; iv_len <= 16; iv_len += 4) {
+            gp.ulIvLen = (CK_ULONG)iv_len;
+            gp.ulIvBits = (CK_ULONG)iv_len * 8;
+            ref_gcm(kv, iv16, iv_len, pt, (int)sizeof(pt), want);
+            assert_rv(sym_crypt(s, true, &gcm, k, pt, sizeof(pt), ct, sizeof(ct), &len), CKR_OK);
+            assert_bytes(ct, len, want, sizeof(pt) + 16);
+            assert_rv(sym_crypt(s, false, &gcm, k, ct, len, out, sizeof(out), &len), CKR_OK);
+            assert_bytes(out, len, pt, sizeof(pt));
+        }
+        /* An encryption cancelled halfway, a decryption with a bad tag. */
+        assert_rv(p11->C_EncryptInit(s, &gcm, k), CKR_OK);
+        n = sizeof(out);
+        assert_rv(p11->C_EncryptUpdate(s, pt, 33, out, &n), CKR_OK);
+        assert_rv(p11->C_EncryptInit(s, NULL, k), CKR_OK);
+        ct[0] ^= 1;
+        assert_rv(sym_crypt(s, false, &gcm, k, ct, sizeof(pt) + 16, out, sizeof(out), &len),
+                  CKR_ENCRYPTED_DATA_INVALID);
+        ct[0] ^= 1;
+        assert_rv(sym_crypt(s, true, &gcm, k, pt, sizeof(pt), ct, sizeof(ct), &len), CKR_OK);
+        assert_bytes(ct, len, want, sizeof(pt) + 16);
+
+        /* CBC_PAD: encryption pads, decryption unpads, in turn. */
+        assert_rv(sym_crypt(s, true, &cbc, k, pt, 37, ct, sizeof(ct), &len), CKR_OK);
+        assert_int_equal(len, 48);
+        assert_rv(sym_crypt(s, false, &cbc, k, ct, len, out, sizeof(out), &len), CKR_OK);
+        assert_bytes(out, len, pt, 37);
+        assert_rv(sym_crypt_parts(s, true, &cbc, k, pt, 37, 5, out, sizeof(out), &len), CKR_OK);
+        assert_bytes(out, len, ct, 48);
+    }
+    /* HMAC: keys in turn, a signature abandoned after an update. */
+    for (int round = 0; round < 3; round++) {
+        CK_OBJECT_HANDLE k = round == 1 ? other_mac : hmac_key;
+        const unsigned char *kv = round == 1 ? other_val : hmac_val;
+        size_t cut = 10 + (size_t)round;
+
+        ref_hmac(kv, pt, cut, want_mac);
+        assert_rv(sym_sign(s, &hmac, k, pt, cut, 0, mac, &len), CKR_OK);
+        assert_bytes(mac, len, want_mac, 32);
+        assert_rv(p11->C_SignInit(s, &hmac, k), CKR_OK);
+        assert_rv(p11->C_SignUpdate(s, pt, 50), CKR_OK);
+        assert_rv(p11->C_SignInit(s, NULL, k), CKR_OK);
+        assert_rv(sym_sign(s, &hmac, k, pt, cut, 3, mac, &len), CKR_OK);
+        assert_bytes(mac, len, want_mac, 32);
+        assert_rv(sym_verify(s, &hmac, k, pt, cut, 0, want_mac, 32), CKR_OK);
+    }
+    assert_rv(p11->C_DestroyObject(s, other), CKR_OK);
+    assert_rv(p11->C_DestroyObject(s, other_mac), CKR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_wrong_keys),         cmocka_unit_test(test_allowed_mechanisms),
         cmocka_unit_test(test_generated_keys),     cmocka_unit_test(test_digest_key),
         cmocka_unit_test(test_dual_digest),        cmocka_unit_test(test_dual_sign),
+        cmocka_unit_test(test_kept_contexts),
     };
 
     return cmocka_run_group_tests(tests, group_setup, api_teardown);

@@ -59,8 +59,8 @@ static void make_pair(pair *p, CK_MECHANISM_TYPE gen, const void *params, size_t
                      CKR_OK);
     assert_int_equal(tsr_mech_pkey_from_attrs(CKO_PRIVATE_KEY, p->type, &p->priv_attrs, &p->priv),
                      CKR_OK);
-    p->kpub = (tsr_key){CKO_PUBLIC_KEY, p->type, p->pub, NULL, 0};
-    p->kpriv = (tsr_key){CKO_PRIVATE_KEY, p->type, p->priv, NULL, 0};
+    p->kpub = (tsr_key){CKO_PUBLIC_KEY, p->type, p->pub, NULL, 0, NULL};
+    p->kpriv = (tsr_key){CKO_PRIVATE_KEY, p->type, p->priv, NULL, 0, NULL};
     tsr_attrs_clear(&tmpl);
 }
 
@@ -549,7 +549,8 @@ static void test_wrong_keys(void **state)
     assert_int_equal(start_rv(CKM_ECDSA, TSR_OP_SIGN, "x", 1, &keys[K_P256].kpriv),
                      CKR_MECHANISM_PARAM_INVALID);
     /* A secret key with no CKA_KEY_TYPE reads as CKK_RSA (0): still refused. */
-    tsr_key secret = {CKO_SECRET_KEY, CKK_RSA, NULL, (const unsigned char *)"0123456789abcdef", 16};
+    tsr_key secret = {
+        CKO_SECRET_KEY, CKK_RSA, NULL, (const unsigned char *)"0123456789abcdef", 16, NULL};
     assert_int_equal(start_rv(CKM_RSA_PKCS, TSR_OP_SIGN, NULL, 0, &secret),
                      CKR_KEY_TYPE_INCONSISTENT);
 }
@@ -557,7 +558,7 @@ static void test_wrong_keys(void **state)
 static void test_rsa_key_size_range(void **state)
 {
     EVP_PKEY *small = EVP_PKEY_Q_keygen(tsr_ossl_ctx(), NULL, "RSA", (size_t)512);
-    tsr_key k = {CKO_PRIVATE_KEY, CKK_RSA, small, NULL, 0};
+    tsr_key k = {CKO_PRIVATE_KEY, CKK_RSA, small, NULL, 0, NULL};
     CK_ULONG bits = 0;
 
     assert_non_null(small);
