@@ -88,6 +88,11 @@ CK_RV tsr_pk_new(tsr_op *op, const tsr_key *key);
 /* Hash-and-sign: EVP_DigestSignInit_ex / EVP_DigestVerifyInit_ex with digest
  * `md` (NULL for EdDSA); *pctx (may be NULL) is the ctx to tune, owned by mdctx. */
 CK_RV tsr_pk_init_digest(tsr_op *op, const char *md, EVP_PKEY_CTX **pctx);
+/* Hash-and-sign with no tuning beyond what the row fixes: a copy of the
+ * context kept in key->warm for this row, key and direction when there is
+ * one (OpenSSL's init, which fetches and sets up the signature, is skipped),
+ * else tsr_pk_init_digest, kept for the next op. */
+CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md);
 /* Raw input: an EVP_PKEY_CTX set up for op->kind; input buffered up to `cap`. */
 CK_RV tsr_pk_init_raw(tsr_op *op, size_t cap);
 /* Makes a digest-initialised op buffer its input instead (EdDSA). */

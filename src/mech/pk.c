@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "mech-impl.h"
 #include "secmem.h"
 
@@ -63,6 +65,42 @@ CK_RV tsr_pk_init_digest(tsr_op *op, const char *md, EVP_PKEY_CTX **pctx)
         return CKR_MECHANISM_INVALID;
     if (ok != 1)
         return tsr_ossl_fail(CKR_FUNCTION_FAILED);
+    return CKR_OK;
+}
+
+CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md)
+{
+    tsr_pk *pk = op->state;
+    tsr_warm_entry *e;
+    CK_RV rv;
+
+    e = tsr_warm_take(key->warm, op->mech, pk->pkey, (int)op->kind, NULL, 0);
+    if (e != NULL) {
+        pk->mdctx = EVP_MD_CTX_new();
+        if (pk->mdctx != NULL && EVP_MD_CTX_copy_ex(pk->mdctx, e->dctx)) {
+            tsr_warm_park(key->warm, e);
+            return CKR_OK;
+        }
+        tsr_warm_entry_free(e);
+        EVP_MD_CTX_free(pk->mdctx);
+        pk->mdctx = NULL;
+        ERR_clear_error();
+    }
+    rv = tsr_pk_init_digest(op, md, NULL);
+    if (rv != CKR_OK || key->warm == NULL)
+        return rv;
+    /* Keep a pristine copy for the next op; without one, just go on. */
+    e = tsr_warm_entry_new(op->mech, pk->pkey, (int)op->kind, NULL, 0);
+    if (e != NULL && EVP_PKEY_up_ref(pk->pkey)) {
+        e->pkey = pk->pkey;
+        e->dctx = EVP_MD_CTX_new();
+        if (e->dctx != NULL && EVP_MD_CTX_copy_ex(e->dctx, pk->mdctx)) {
+            tsr_warm_park(key->warm, e);
+            return CKR_OK;
+        }
+    }
+    tsr_warm_entry_free(e);
+    ERR_clear_error();
     return CKR_OK;
 }
 

@@ -49,13 +49,14 @@ static CK_RV pkcs_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
         goto out;
     }
     if (op->mech->arg != NULL) {
-        rv = tsr_pk_init_digest(op, op->mech->arg, &pctx);
-    } else {
-        /* A ciphertext is a whole block; everything else leaves room for padding. */
-        rv = tsr_pk_init_raw(op, op->kind == TSR_OP_DECRYPT ? k : k - PKCS1_OVERHEAD);
-        pctx = pk->pctx;
-        pk->exact_len = op->kind == TSR_OP_DECRYPT ? k : 0;
+        /* PKCS#1 v1.5 is the padding an RSA key signs with unless told. */
+        rv = tsr_pk_init_digest_kept(op, key, op->mech->arg);
+        goto out;
     }
+    /* A ciphertext is a whole block; everything else leaves room for padding. */
+    rv = tsr_pk_init_raw(op, op->kind == TSR_OP_DECRYPT ? k : k - PKCS1_OVERHEAD);
+    pctx = pk->pctx;
+    pk->exact_len = op->kind == TSR_OP_DECRYPT ? k : 0;
     if (rv == CKR_OK)
         rv = set_padding(pctx, RSA_PKCS1_PADDING);
 out:

@@ -16,7 +16,7 @@ static bool same(const tsr_warm_entry *e, const void *algo, const void *variant,
                  const unsigned char *key, size_t key_len)
 {
     return e->algo == algo && e->variant == variant && e->enc == enc && e->key_len == key_len &&
-           CRYPTO_memcmp(e->key, key, key_len) == 0;
+           (key_len == 0 || CRYPTO_memcmp(e->key, key, key_len) == 0);
 }
 
 tsr_warm_entry *tsr_warm_take(tsr_warm *w, const void *algo, const void *variant, int enc,
@@ -24,7 +24,7 @@ tsr_warm_entry *tsr_warm_take(tsr_warm *w, const void *algo, const void *variant
 {
     tsr_warm_entry *e, *none = NULL;
 
-    if (w == NULL || algo == NULL || key == NULL || key_len > TSR_WARM_KEY_MAX ||
+    if (w == NULL || algo == NULL || (key == NULL && key_len > 0) || key_len > TSR_WARM_KEY_MAX ||
         __atomic_load_n(&w->entry, __ATOMIC_ACQUIRE) == NULL)
         return NULL;
     e = exchange(w, NULL);
@@ -42,7 +42,7 @@ tsr_warm_entry *tsr_warm_entry_new(const void *algo, const void *variant, int en
 {
     tsr_warm_entry *e;
 
-    if (algo == NULL || key == NULL || key_len > TSR_WARM_KEY_MAX)
+    if (algo == NULL || (key == NULL && key_len > 0) || key_len > TSR_WARM_KEY_MAX)
         return NULL;
     e = calloc(1, sizeof(*e));
     if (e == NULL)
@@ -51,7 +51,8 @@ tsr_warm_entry *tsr_warm_entry_new(const void *algo, const void *variant, int en
     e->variant = variant;
     e->enc = enc;
     e->key_len = key_len;
-    memcpy(e->key, key, key_len);
+    if (key_len > 0)
+        memcpy(e->key, key, key_len);
     return e;
 }
 
@@ -61,6 +62,8 @@ void tsr_warm_entry_free(tsr_warm_entry *e)
         return;
     EVP_CIPHER_CTX_free(e->cctx); /* both wipe their keyed state */
     EVP_MAC_CTX_free(e->mctx);
+    EVP_MD_CTX_free(e->dctx);
+    EVP_PKEY_free(e->pkey);
     tsr_free_secret(e, sizeof(*e));
 }
 

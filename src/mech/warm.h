@@ -23,6 +23,8 @@ typedef struct tsr_warm_entry {
     int enc;             /* ciphers: 1 encrypt, 0 decrypt */
     EVP_CIPHER_CTX *cctx;
     EVP_MAC_CTX *mctx;
+    EVP_MD_CTX *dctx; /* a hash-and-sign context just initialised, copied per op */
+    EVP_PKEY *pkey;   /* the key of dctx, referenced so that its address stays its own */
     /* Settings of cctx as last set, so that unchanged ones are not set again
      * (each costs OpenSSL a parameter lookup by name). */
     int iv_len;
@@ -38,7 +40,8 @@ typedef struct tsr_warm {
 } tsr_warm;
 
 /* The parked entry when it was keyed for `algo`, `variant`, `enc` and these
- * key bytes (compared in constant time), or NULL, leaving a different one
+ * key bytes (compared in constant time; none for an asymmetric key, whose
+ * referenced EVP_PKEY is the variant), or NULL, leaving a different one
  * parked.  `w` may be NULL. */
 tsr_warm_entry *tsr_warm_take(tsr_warm *w, const void *algo, const void *variant, int enc,
                               const unsigned char *key, size_t key_len);

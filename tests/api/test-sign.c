@@ -559,6 +559,73 @@ static void test_keys_persist(void **state)
     free(id);
 }
 
+/* One session alternates keys, hashes and directions, abandons a signature
+ * halfway and logs out and in: every signature still verifies with OpenSSL,
+ * and RSA's deterministic ones repeat exactly, so a hash-and-sign context
+ * kept from an earlier operation (warm.h) never carries a key, a hash or
+ * fed data into the next. */
+static void test_kept_contexts(void **state)
+{
+    CK_MECHANISM ec_gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_ATTRIBUTE pt[] = {ATTR_VAR(CKA_VERIFY, api_true), ATTR_VAR(CKA_EC_PARAMS, p256_oid)};
+    CK_ATTRIBUTE kt[] = {ATTR_VAR(CKA_SIGN, api_true), ATTR_VAR(CKA_SENSITIVE, api_true)};
+    CK_MECHANISM ec256 = {CKM_ECDSA_SHA256, NULL, 0}, ec384 = {CKM_ECDSA_SHA384, NULL, 0};
+    CK_MECHANISM rsa256 = {CKM_SHA256_RSA_PKCS, NULL, 0}, rsa384 = {CKM_SHA384_RSA_PKCS, NULL, 0};
+    const struct host_verify hv256 = {"SHA256", false, 0}, hv384 = {"SHA384", false, 0};
+    const struct host_verify rv256 = {"SHA256", false, RSA_PKCS1_PADDING};
+    const struct host_verify rv384 = {"SHA384", false, RSA_PKCS1_PADDING};
+    CK_OBJECT_HANDLE pub2, priv2;
+    CK_BYTE sig[256], first[256];
+    CK_ULONG len;
+    EVP_PKEY *ossl2;
+
+    assert_rv(p11->C_GenerateKeyPair(s, &ec_gen, pt, COUNT(pt), kt, COUNT(kt), &pub2, &priv2),
+              CKR_OK);
+    ossl2 = ec_from_token(pub2);
+    for (int round = 0; round < 3; round++) {
+        len = token_sign(&ec256, ec_priv, MSG, MSG_LEN, sig, 64);
+        host_check(ec_ossl, &hv256, (const unsigned char *)message, MSG_LEN, sig, len);
+        token_verify(&ec256, ec_pub, MSG, MSG_LEN, sig, len);
+        len = token_sign(&ec256, priv2, MSG, MSG_LEN, sig, 64);
+        host_check(ossl2, &hv256, (const unsigned char *)message, MSG_LEN, sig, len);
+        token_verify(&ec256, pub2, MSG, MSG_LEN, sig, len);
+        len = token_sign(&ec384, ec_priv, MSG, MSG_LEN, sig, 64);
+        host_check(ec_ossl, &hv384, (const unsigned char *)message, MSG_LEN, sig, len);
+
+        /* Fed, then abandoned: the next signature covers only its own data. */
+        assert_rv(p11->C_SignInit(s, &ec256, ec_priv), CKR_OK);
+        assert_rv(p11->C_SignUpdate(s, (CK_BYTE_PTR) "not this", 8), CKR_OK);
+        assert_rv(p11->C_SignInit(s, NULL, ec_priv), CKR_OK);
+        assert_rv(p11->C_VerifyInit(s, &ec256, ec_pub), CKR_OK);
+        assert_rv(p11->C_VerifyUpdate(s, (CK_BYTE_PTR) "not this", 8), CKR_OK);
+        assert_rv(p11->C_VerifyInit(s, NULL, ec_pub), CKR_OK);
+        len = token_sign(&ec256, ec_priv, MSG, MSG_LEN, sig, 64);
+        host_check(ec_ossl, &hv256, (const unsigned char *)message, MSG_LEN, sig, len);
+        token_verify(&ec256, ec_pub, MSG, MSG_LEN, sig, len);
+
+        len = token_sign(&rsa256, rsa_priv, MSG, MSG_LEN, sig, 256);
+        host_check(rsa_ossl, &rv256, (const unsigned char *)message, MSG_LEN, sig, len);
+        if (round == 0)
+            memcpy(first, sig, len);
+        assert_memory_equal(sig, first, len);
+        token_verify(&rsa256, rsa_pub, MSG, MSG_LEN, sig, len);
+        len = token_sign(&rsa384, rsa_priv, MSG, MSG_LEN, sig, 256);
+        host_check(rsa_ossl, &rv384, (const unsigned char *)message, MSG_LEN, sig, len);
+        assert_memory_not_equal(sig, first, len);
+
+        /* A logout drops what was kept; after a login all is as before. */
+        if (round == 1) {
+            assert_rv(p11->C_Logout(s), CKR_OK);
+            assert_rv(p11->C_SignInit(s, &rsa256, rsa_priv), CKR_KEY_HANDLE_INVALID);
+            assert_rv(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)),
+                      CKR_OK);
+        }
+    }
+    EVP_PKEY_free(ossl2);
+    assert_rv(p11->C_DestroyObject(s, priv2), CKR_OK);
+    assert_rv(p11->C_DestroyObject(s, pub2), CKR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_ecdsa),
         cmocka_unit_test(test_ecdsa_sha256),
         cmocka_unit_test(test_sign_errors),
+        cmocka_unit_test(test_kept_contexts),
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_keys_persist),
