@@ -80,6 +80,11 @@ struct tsr_store {
     bool in_txn;
     sqlite3_int64 data_version; /* last seen by tsr_store_changed */
     unsigned busy_seed;         /* jitter for busy_wait */
+    /* Object ids are reserved in blocks, so that most creations write no
+     * counter: [ids_next, ids_end) is ours; ids_pending while the block's
+     * reservation is not committed yet (a rollback gives it up). */
+    uint64_t ids_next, ids_end;
+    bool ids_pending;
     sqlite3_stmt *stmt[N_STMTS];
     tsr_find_cache *finds; /* tsr_store_find's statements */
 };
@@ -392,6 +397,9 @@ static CK_RV txn_finish(tsr_store *st, CK_RV rv)
         rv = step_done(st, st->stmt[ST_COMMIT]);
     if (rv != CKR_OK && !sqlite3_get_autocommit(st->db))
         step_done(st, st->stmt[ST_ROLLBACK]);
+    if (rv != CKR_OK && st->ids_pending)
+        st->ids_next = st->ids_end = 0; /* its reservation was undone */
+    st->ids_pending = false;
     return rv;
 }
 
@@ -691,6 +699,9 @@ static sqlite3_int64 query_max_id(tsr_store *st, CK_RV *rv)
     return max;
 }
 
+/* Ids handed out per write of the counter. */
+#define ID_BLOCK 64
+
 CK_RV tsr_store_next_id(tsr_store *st, uint64_t *id)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
@@ -701,21 +712,34 @@ CK_RV tsr_store_next_id(tsr_store *st, uint64_t *id)
     *id = 0;
     store_lock(st);
     rv = txn_join(st, &own);
-    if (rv == CKR_OK)
-        rv = meta_get_u64_locked(st, NEXT_ID_KEY, 1, &next);
     if (rv != CKR_OK)
         goto out;
-    /* Belt and braces: never below a row already present. */
+    /* Never at or below a row already present, whoever wrote it (another
+     * process with its own block, or after a re-initialisation): read in the
+     * same write transaction as the insert that follows. */
     max = query_max_id(st, &rv);
+    if (rv != CKR_OK)
+        goto out;
+    if (st->ids_next < st->ids_end && (uint64_t)max < st->ids_next) {
+        next = st->ids_next;
+        goto take;
+    }
+    rv = meta_get_u64_locked(st, NEXT_ID_KEY, 1, &next);
     if (rv != CKR_OK)
         goto out;
     if ((uint64_t)max >= next)
         next = (uint64_t)max + 1;
-    if (!valid_id(next)) {
+    if (!valid_id(next) || !valid_id(next + ID_BLOCK)) {
         rv = CKR_DEVICE_MEMORY;
         goto out;
     }
-    rv = meta_put_u64_locked(st, NEXT_ID_KEY, next + 1);
+    rv = meta_put_u64_locked(st, NEXT_ID_KEY, next + ID_BLOCK);
+    if (rv != CKR_OK)
+        goto out;
+    st->ids_end = next + ID_BLOCK;
+    st->ids_pending = true;
+take:
+    st->ids_next = next + 1;
 out:
     rv = txn_end(st, own, rv);
     store_unlock(st);

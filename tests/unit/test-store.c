@@ -529,6 +529,56 @@ static void test_ids_not_reused(void **state)
     assert_true(a > c);
 }
 
+/* Ids come in reserved blocks: two connections (two processes) interleaving
+ * creations never hand out the same id, a block whose reservation was rolled
+ * back is given up, and a row written by another connection inside our block
+ * moves us past it. */
+static void test_id_blocks(void **state)
+{
+    struct fixture *f = *state;
+    tsr_store *other = NULL;
+    uint64_t seen[400], id = 0;
+    size_t n = 0;
+
+    assert_int_equal(tsr_store_open(f->path, false, &other), CKR_OK);
+    for (int i = 0; i < 100; i++) {
+        seen[n++] = put_obj(f->st, CKO_DATA, false, NULL, NULL);
+        seen[n++] = put_obj(other, CKO_DATA, false, NULL, NULL);
+    }
+    /* A reservation undone with its transaction. */
+    assert_int_equal(tsr_store_begin(other), CKR_OK);
+    for (int i = 0; i < 70; i++) /* past a block: a new reservation */
+        assert_int_equal(tsr_store_next_id(other, &id), CKR_OK);
+    tsr_store_rollback(other);
+    /* The block given up may go to the first connection; ids it used and
+     * deleted are not handed out again by the other. */
+    {
+        uint64_t gone[20], mine;
+        for (int i = 0; i < 20; i++)
+            gone[i] = put_obj(f->st, CKO_DATA, false, NULL, NULL);
+        for (int i = 0; i < 20; i++)
+            assert_int_equal(tsr_store_delete(f->st, gone[i]), CKR_OK);
+        mine = put_obj(other, CKO_DATA, false, NULL, NULL);
+        for (int i = 0; i < 20; i++)
+            assert_true(mine > gone[i]);
+    }
+    for (int i = 0; i < 100; i++) {
+        seen[n++] = put_obj(f->st, CKO_DATA, false, NULL, NULL);
+        seen[n++] = put_obj(other, CKO_DATA, false, NULL, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (seen[i] == seen[j])
+                fail_msg("id %llu handed out twice", (unsigned long long)seen[i]);
+    /* Every one of them is a row of its own. */
+    for (size_t i = 0; i < n; i++) {
+        tsr_store_row g;
+        assert_int_equal(tsr_store_get(f->st, seen[i], &g), CKR_OK);
+        tsr_store_row_clear(&g);
+    }
+    tsr_store_free(other);
+}
+
 static void test_changed(void **state)
 {
     struct fixture *f = *state;
@@ -694,6 +744,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_find_plans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_not_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_id_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
