@@ -1,5 +1,6 @@
 /* Message digests (CKM_SHA_1 ... CKM_SHA3_512), and the table of hashes the
  * signature families look up by mechanism, MGF or name. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mech-impl.h"
@@ -48,44 +49,66 @@ CK_RV tsr_mech_no_params(const CK_MECHANISM *mech)
     return mech->ulParameterLen == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
 }
 
+/* A digest op's context lives in an entry (warm.h), so that the next
+ * digest of the session takes it back instead of allocating one. */
+typedef struct digest_state {
+    tsr_warm_entry *e; /* e->dctx */
+    tsr_warm *warm;
+} digest_state;
+
 static CK_RV digest_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
+    tsr_warm *warm = key != NULL ? key->warm : NULL;
+    digest_state *st;
     EVP_MD *md = NULL;
-    EVP_MD_CTX *ctx = NULL;
 
     rv = tsr_mech_no_params(mech);
     if (rv != CKR_OK)
-        goto out;
-    md = tsr_ossl_md(op->mech->arg);
-    ctx = EVP_MD_CTX_new();
-    if (md == NULL || ctx == NULL || !EVP_DigestInit_ex2(ctx, md, NULL)) {
-        rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
-        goto out;
+        return rv;
+    st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return CKR_HOST_MEMORY;
+    op->state = st;
+    st->warm = warm;
+    st->e = tsr_warm_take(warm, op->mech, NULL, 0, NULL, 0);
+    if (st->e != NULL) {
+        if (!EVP_DigestInit_ex2(st->e->dctx, NULL, NULL))
+            goto fail;
+        op->out_len = (size_t)EVP_MD_CTX_get_size(st->e->dctx);
+        return CKR_OK;
     }
+    st->e = tsr_warm_entry_new(op->mech, NULL, 0, NULL, 0);
+    md = tsr_ossl_md(op->mech->arg);
+    if (st->e == NULL || md == NULL || (st->e->dctx = EVP_MD_CTX_new()) == NULL ||
+        !EVP_DigestInit_ex2(st->e->dctx, md, NULL))
+        goto fail;
     op->out_len = (size_t)EVP_MD_get_size(md);
-    op->state = ctx;
-    ctx = NULL;
-    rv = CKR_OK;
-out:
-    EVP_MD_CTX_free(ctx);
     EVP_MD_free(md);
-    return rv;
+    return CKR_OK;
+fail:
+    EVP_MD_free(md);
+    tsr_warm_entry_free(st->e); /* never kept in an unknown state */
+    st->e = NULL;
+    return tsr_ossl_fail(CKR_FUNCTION_FAILED);
 }
 
 static CK_RV digest_update(tsr_op *op, const unsigned char *in, size_t in_len, unsigned char *out,
                            size_t *out_len)
 {
-    if (!EVP_DigestUpdate(op->state, in, in_len))
+    digest_state *st = op->state;
+
+    if (!EVP_DigestUpdate(st->e->dctx, in, in_len))
         return tsr_ossl_fail(CKR_FUNCTION_FAILED);
     return CKR_OK;
 }
 
 static CK_RV digest_final(tsr_op *op, unsigned char *out, size_t *out_len)
 {
+    digest_state *st = op->state;
     unsigned int n = 0;
 
-    if (!EVP_DigestFinal_ex(op->state, out, &n))
+    if (!EVP_DigestFinal_ex(st->e->dctx, out, &n))
         return tsr_ossl_fail(CKR_FUNCTION_FAILED);
     *out_len = n;
     return CKR_OK;
@@ -93,7 +116,12 @@ static CK_RV digest_final(tsr_op *op, unsigned char *out, size_t *out_len)
 
 static void digest_cleanup(tsr_op *op)
 {
-    EVP_MD_CTX_free(op->state); /* wipes the hash state */
+    digest_state *st = op->state;
+
+    if (st == NULL)
+        return;
+    tsr_warm_park(st->warm, st->e); /* or frees it, wiping the hash state */
+    free(st);
     op->state = NULL;
 }
 

@@ -31,7 +31,7 @@ static CK_RV ecdsa_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key
     }
     op->out_len = 2 * (((size_t)EVP_PKEY_get_bits(pk->pkey) + 7) / 8);
     if (op->mech->arg != NULL)
-        rv = tsr_pk_init_digest_kept(op, key, op->mech->arg);
+        rv = tsr_pk_init_digest_kept(op, key, op->mech->arg, NULL, 0, NULL);
     else
         rv = tsr_pk_init_raw(op, EVP_MAX_MD_SIZE); /* the input is a hash */
 out:

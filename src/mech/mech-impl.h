@@ -92,7 +92,11 @@ CK_RV tsr_pk_init_digest(tsr_op *op, const char *md, EVP_PKEY_CTX **pctx);
  * context kept in key->warm for this row, key and direction when there is
  * one (OpenSSL's init, which fetches and sets up the signature, is skipped),
  * else tsr_pk_init_digest, kept for the next op. */
-CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md);
+typedef CK_RV (*tsr_pk_tune_fn)(EVP_PKEY_CTX *pctx, const void *tuning);
+/* `tune` (may be NULL) sets up the fresh context from `tuning`, whose bytes
+ * are part of what the kept copy is kept for (PSS: MGF and salt length). */
+CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md, const void *tuning,
+                              size_t tuning_len, tsr_pk_tune_fn tune);
 /* Raw input: an EVP_PKEY_CTX set up for op->kind; input buffered up to `cap`. */
 CK_RV tsr_pk_init_raw(tsr_op *op, size_t cap);
 /* Makes a digest-initialised op buffer its input instead (EdDSA). */

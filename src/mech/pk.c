@@ -68,13 +68,15 @@ CK_RV tsr_pk_init_digest(tsr_op *op, const char *md, EVP_PKEY_CTX **pctx)
     return CKR_OK;
 }
 
-CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md)
+CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md, const void *tuning,
+                              size_t tuning_len, tsr_pk_tune_fn tune)
 {
     tsr_pk *pk = op->state;
+    EVP_PKEY_CTX *pctx = NULL;
     tsr_warm_entry *e;
     CK_RV rv;
 
-    e = tsr_warm_take(key->warm, op->mech, pk->pkey, (int)op->kind, NULL, 0);
+    e = tsr_warm_take(key->warm, op->mech, pk->pkey, (int)op->kind, tuning, tuning_len);
     if (e != NULL) {
         pk->mdctx = EVP_MD_CTX_new();
         if (pk->mdctx != NULL && EVP_MD_CTX_copy_ex(pk->mdctx, e->dctx)) {
@@ -86,11 +88,13 @@ CK_RV tsr_pk_init_digest_kept(tsr_op *op, const tsr_key *key, const char *md)
         pk->mdctx = NULL;
         ERR_clear_error();
     }
-    rv = tsr_pk_init_digest(op, md, NULL);
+    rv = tsr_pk_init_digest(op, md, &pctx);
+    if (rv == CKR_OK && tune != NULL)
+        rv = tune(pctx, tuning);
     if (rv != CKR_OK || key->warm == NULL)
         return rv;
     /* Keep a pristine copy for the next op; without one, just go on. */
-    e = tsr_warm_entry_new(op->mech, pk->pkey, (int)op->kind, NULL, 0);
+    e = tsr_warm_entry_new(op->mech, pk->pkey, (int)op->kind, tuning, tuning_len);
     if (e != NULL && EVP_PKEY_up_ref(pk->pkey)) {
         e->pkey = pk->pkey;
         e->dctx = EVP_MD_CTX_new();

@@ -4,6 +4,8 @@
  * Hash-and-sign mechanisms stream through EVP_DigestSign*; the raw ones
  * collect their input (a DigestInfo, a hash, a message block) and use it at
  * final. */
+#include <string.h>
+
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -50,7 +52,7 @@ static CK_RV pkcs_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
     }
     if (op->mech->arg != NULL) {
         /* PKCS#1 v1.5 is the padding an RSA key signs with unless told. */
-        rv = tsr_pk_init_digest_kept(op, key, op->mech->arg);
+        rv = tsr_pk_init_digest_kept(op, key, op->mech->arg, NULL, 0, NULL);
         goto out;
     }
     /* A ciphertext is a whole block; everything else leaves room for padding. */
@@ -127,11 +129,23 @@ static CK_RV pss_tune(EVP_PKEY_CTX *pctx, const char *md, const tsr_hash *mgf, i
     return CKR_OK;
 }
 
+/* What a hash-and-sign PSS context is tuned with, and kept for. */
+typedef struct pss_tuning {
+    const tsr_hash *mgf;
+    int salt;
+} pss_tuning;
+
+static CK_RV pss_tune_kept(EVP_PKEY_CTX *pctx, const void *tuning)
+{
+    const pss_tuning *t = tuning;
+
+    return pss_tune(pctx, NULL, t->mgf, t->salt);
+}
+
 static CK_RV pss_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
 {
     CK_RV rv = CKR_GENERAL_ERROR;
     const tsr_hash *hash = NULL, *mgf = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
     tsr_pk *pk;
     int salt = 0;
 
@@ -144,9 +158,12 @@ static CK_RV pss_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
     if (rv != CKR_OK)
         goto out;
     if (op->mech->arg != NULL) {
-        rv = tsr_pk_init_digest(op, hash->name, &pctx);
-        if (rv == CKR_OK)
-            rv = pss_tune(pctx, NULL, mgf, salt);
+        pss_tuning t;
+
+        memset(&t, 0, sizeof(t)); /* its bytes, padding too, are compared */
+        t.mgf = mgf;
+        t.salt = salt;
+        rv = tsr_pk_init_digest_kept(op, key, hash->name, &t, sizeof(t), pss_tune_kept);
     } else {
         rv = tsr_pk_init_raw(op, hash->len);
         pk->exact_len = hash->len;

@@ -82,7 +82,7 @@ CK_RV tsr_crypto_init(CK_SESSION_HANDLE h, tsr_op_kind kind, const CK_MECHANISM 
         goto out;
     }
     if (kind == TSR_OP_DIGEST)
-        rv = tsr_op_new(m, kind, mech, NULL, &op);
+        rv = tsr_op_new(m, kind, mech, &(tsr_key){.warm = &s->warm[idx]}, &op);
     else
         rv = start_with_key(s, m, kind, mech, key, &op, &needs_auth);
     if (rv != CKR_OK)

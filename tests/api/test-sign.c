@@ -574,8 +574,13 @@ static void test_kept_contexts(void **state)
     const struct host_verify hv256 = {"SHA256", false, 0}, hv384 = {"SHA384", false, 0};
     const struct host_verify rv256 = {"SHA256", false, RSA_PKCS1_PADDING};
     const struct host_verify rv384 = {"SHA384", false, RSA_PKCS1_PADDING};
+    CK_RSA_PKCS_PSS_PARAMS p32 = {CKM_SHA256, CKG_MGF1_SHA256, 32},
+                           p0 = {CKM_SHA256, CKG_MGF1_SHA256, 0};
+    CK_MECHANISM pss32 = {CKM_SHA256_RSA_PKCS_PSS, &p32, sizeof(p32)};
+    CK_MECHANISM pss0 = {CKM_SHA256_RSA_PKCS_PSS, &p0, sizeof(p0)};
+    const struct host_verify pv = {"SHA256", false, RSA_PKCS1_PSS_PADDING};
     CK_OBJECT_HANDLE pub2, priv2;
-    CK_BYTE sig[256], first[256];
+    CK_BYTE sig[256], first[256], first0[256];
     CK_ULONG len;
     EVP_PKEY *ossl2;
 
@@ -612,6 +617,18 @@ static void test_kept_contexts(void **state)
         len = token_sign(&rsa384, rsa_priv, MSG, MSG_LEN, sig, 256);
         host_check(rsa_ossl, &rv384, (const unsigned char *)message, MSG_LEN, sig, len);
         assert_memory_not_equal(sig, first, len);
+
+        /* PSS kept per salt length: salt 0 is deterministic, salt 32 is not. */
+        len = token_sign(&pss32, rsa_priv, MSG, MSG_LEN, sig, 256);
+        host_check(rsa_ossl, &pv, (const unsigned char *)message, MSG_LEN, sig, len);
+        len = token_sign(&pss0, rsa_priv, MSG, MSG_LEN, sig, 256);
+        if (round == 0)
+            memcpy(first0, sig, len);
+        assert_memory_equal(sig, first0, len);
+        assert_rv(p11->C_VerifyInit(s, &pss32, rsa_pub), CKR_OK);
+        assert_rv(p11->C_Verify(s, MSG, MSG_LEN, sig, len), CKR_SIGNATURE_INVALID);
+        assert_rv(p11->C_VerifyInit(s, &pss0, rsa_pub), CKR_OK);
+        assert_rv(p11->C_Verify(s, MSG, MSG_LEN, sig, len), CKR_OK);
 
         /* A logout drops what was kept; after a login all is as before. */
         if (round == 1) {

@@ -624,6 +624,23 @@ static void test_kept_contexts(void **state)
         assert_bytes(mac, len, want_mac, 32);
         assert_rv(sym_verify(s, &hmac, k, pt, cut, 0, want_mac, 32), CKR_OK);
     }
+    /* Digests: hashes in turn, one abandoned after an update. */
+    for (int round = 0; round < 3; round++) {
+        CK_MECHANISM_TYPE t = round == 1 ? CKM_SHA384 : CKM_SHA256;
+        CK_MECHANISM dm = {t, NULL, 0};
+        unsigned char want_md[64];
+        unsigned int want_len = 0;
+
+        assert_true(EVP_Digest(pt, 20 + (size_t)round, want_md, &want_len,
+                               round == 1 ? EVP_sha384() : EVP_sha256(), NULL));
+        assert_rv(p11->C_DigestInit(s, &dm), CKR_OK);
+        assert_rv(p11->C_DigestUpdate(s, pt, 50), CKR_OK);
+        assert_rv(p11->C_DigestInit(s, NULL), CKR_OK);
+        assert_rv(sym_digest(s, t, pt, 20 + (size_t)round, 0, out, &len), CKR_OK);
+        assert_bytes(out, len, want_md, want_len);
+        assert_rv(sym_digest(s, t, pt, 20 + (size_t)round, 7, out, &len), CKR_OK);
+        assert_bytes(out, len, want_md, want_len);
+    }
     assert_rv(p11->C_DestroyObject(s, other), CKR_OK);
     assert_rv(p11->C_DestroyObject(s, other_mac), CKR_OK);
 }
