@@ -174,8 +174,8 @@ static void test_pragmas(void **state)
     sqlite3_stmt *s = NULL;
 
     assert_int_equal(pragma_int(db, "PRAGMA secure_delete"), 1);
-    assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2);     /* FULL */
-    assert_int_equal(pragma_int(db, "PRAGMA cache_size"), -65536); /* KiB: 64 MiB at most */
+    assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2);      /* FULL */
+    assert_int_equal(pragma_int(db, "PRAGMA cache_size"), -131072); /* KiB: 128 MiB at most */
     assert_int_equal(pragma_int(db, "PRAGMA user_version"), TSR_SCHEMA_VERSION);
     assert_int_equal(pragma_int(db, "PRAGMA application_id"), TSR_SCHEMA_APP_ID);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
