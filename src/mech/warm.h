@@ -4,8 +4,10 @@
  * message with one key pays that each time unless the keyed context of the
  * last operation is kept: a tsr_warm slot parks one, and the next operation
  * with the same algorithm, direction and key bytes takes it back and only
- * sets its IV.  The key bytes themselves are the identity, so a destroyed
- * or replaced key can never be confused with another. */
+ * sets its IV.  The key bytes themselves are the identity (for a key pair,
+ * the EVP_PKEY the entry holds a reference to), so a destroyed or replaced
+ * key can never be confused with another.  The token frees every session's
+ * kept contexts at logout and when a key is destroyed through it. */
 #ifndef TSR_WARM_H
 #define TSR_WARM_H
 

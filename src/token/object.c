@@ -585,6 +585,9 @@ CK_RV tsr_object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
         tsr_object_unref(gone);
     }
     tsr_rwlock_unlock(t->lock);
+    /* Contexts kept for it (and, at no great cost, for other keys) go with it. */
+    if (o->klass == CKO_SECRET_KEY || o->klass == CKO_PRIVATE_KEY || o->klass == CKO_PUBLIC_KEY)
+        tsr_sessions_forget_keys(t);
 out:
     tsr_object_unref(o);
     tsr_session_put(s);

@@ -134,7 +134,8 @@ void tsr_session_put(tsr_session *s);
 int tsr_op_index(tsr_op_kind kind);
 /* Ends every operation of the session (session lock held). */
 void tsr_session_end_ops_locked(tsr_session *s);
-/* Frees the keyed contexts every session of `t` keeps, after a logout. */
+/* Frees the keyed contexts every session of `t` keeps: after a logout, and
+ * when a key is destroyed, so no key material outlives either. */
 void tsr_sessions_forget_keys(const tsr_token *t);
 /* Session state per PKCS#11 table 8 from the token's login state. */
 CK_STATE tsr_session_state(const tsr_session *s);
