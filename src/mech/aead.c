@@ -109,26 +109,25 @@ static CK_RV ccm_params(const CK_MECHANISM *mech, aead_params *p, size_t *data_l
     return CKR_OK;
 }
 
-/* The cipher context: IV (and, for CCM, tag) length before the key, then
- * key, IV and (CCM) the payload length, then the AAD. */
-static CK_RV aead_ctx(tsr_op *op, const tsr_key *key, const char *mode, const aead_params *p,
-                      const size_t *ccm_len)
+/* CCM's context, made for each op: CCM sets its key up for the nonce and
+ * tag lengths, so those come before the key; then key and nonce, the
+ * payload length, then the AAD. */
+static CK_RV ccm_ctx(tsr_op *op, const tsr_key *key, const aead_params *p, size_t data_len)
 {
     aead_state *st = op->state;
     EVP_CIPHER *cipher = NULL;
     int enc = op->kind == TSR_OP_ENCRYPT, n = 0;
     CK_RV rv;
 
-    rv = tsr_sym_aes_fetch(key, mode, &cipher);
+    rv = tsr_sym_aes_fetch(key, "CCM", &cipher);
     if (rv != CKR_OK)
         return rv;
     st->ctx = EVP_CIPHER_CTX_new();
     if (st->ctx == NULL || !EVP_CipherInit_ex2(st->ctx, cipher, NULL, NULL, enc, NULL) ||
         EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)p->iv_len, NULL) <= 0 ||
-        (ccm_len != NULL &&
-         EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_TAG, (int)p->tag_len, NULL) <= 0) ||
+        EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_TAG, (int)p->tag_len, NULL) <= 0 ||
         !EVP_CipherInit_ex2(st->ctx, NULL, key->secret, p->iv, enc, NULL) ||
-        (ccm_len != NULL && !EVP_CipherUpdate(st->ctx, NULL, &n, NULL, (int)*ccm_len)))
+        !EVP_CipherUpdate(st->ctx, NULL, &n, NULL, (int)data_len))
         rv = tsr_ossl_fail(CKR_FUNCTION_FAILED);
     if (rv == CKR_OK && p->aad_len > 0 &&
         !EVP_CipherUpdate(st->ctx, NULL, &n, p->aad, (int)p->aad_len))
@@ -313,7 +312,7 @@ static CK_RV ccm_init(tsr_op *op, const CK_MECHANISM *mech, const tsr_key *key)
     st->tag_len = p.tag_len;
     st->data_len = data_len;
     op->out_len = data_len + (op->kind == TSR_OP_ENCRYPT ? p.tag_len : 0);
-    return aead_ctx(op, key, "CCM", &p, &data_len);
+    return ccm_ctx(op, key, &p, data_len);
 }
 
 static CK_RV ccm_update_len(const tsr_op *op, size_t in_len, size_t *len)

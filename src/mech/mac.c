@@ -71,8 +71,6 @@ static CK_RV mac_start(tsr_op *op, const char *alg, const OSSL_PARAM *params, co
         goto out;
     }
     st->keyed = tsr_warm_entry_new(mac, variant, 1, key->secret, key->secret_len);
-    if (st->keyed == NULL)
-        st->keyed = calloc(1, sizeof(*st->keyed)); /* a key too long to keep: never parked */
     if (st->keyed == NULL) {
         rv = CKR_HOST_MEMORY;
         goto out;

@@ -67,8 +67,6 @@ CK_RV tsr_sym_keyed_ctx(const tsr_op *op, const tsr_key *key, const char *mode, 
     if (rv != CKR_OK)
         return rv;
     *e = tsr_warm_entry_new(mode, NULL, enc, key->secret, key->secret_len);
-    if (*e == NULL)
-        *e = calloc(1, sizeof(**e)); /* a key too long to keep: a holder never parked */
     if (*e == NULL) {
         rv = CKR_HOST_MEMORY;
         goto out;

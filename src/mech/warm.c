@@ -40,13 +40,12 @@ tsr_warm_entry *tsr_warm_take(tsr_warm *w, const void *algo, const void *variant
 tsr_warm_entry *tsr_warm_entry_new(const void *algo, const void *variant, int enc,
                                    const unsigned char *key, size_t key_len)
 {
-    tsr_warm_entry *e;
+    tsr_warm_entry *e = calloc(1, sizeof(*e));
 
-    if (algo == NULL || (key == NULL && key_len > 0) || key_len > TSR_WARM_KEY_MAX)
-        return NULL;
-    e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
+    if (algo == NULL || (key == NULL && key_len > 0) || key_len > TSR_WARM_KEY_MAX)
+        return e; /* a bare holder: tsr_warm_park frees it */
     e->algo = algo;
     e->variant = variant;
     e->enc = enc;

@@ -48,8 +48,8 @@ typedef struct tsr_warm {
 tsr_warm_entry *tsr_warm_take(tsr_warm *w, const void *algo, const void *variant, int enc,
                               const unsigned char *key, size_t key_len);
 
-/* A new, empty entry that records the identity, or NULL when the key is too
- * long to keep or memory is short (the caller then works without one). */
+/* A new, empty entry that records the identity; for a key too long to keep,
+ * a bare holder that is never parked.  NULL only when memory is short. */
 tsr_warm_entry *tsr_warm_entry_new(const void *algo, const void *variant, int enc,
                                    const unsigned char *key, size_t key_len);
 

@@ -225,8 +225,8 @@ static CK_RV configure(sqlite3 *db, unsigned *busy_seed)
     rv = set_wal(db);
     if (rv != CKR_OK)
         return rv;
-    /* FULL: a committed object survives a power cut, also in WAL mode. */
-    /* The page cache may grow to 128 MiB (it grows only as pages are read,
+    /* synchronous FULL: a committed object survives a power cut, also in WAL
+     * mode.  The page cache may grow to 128 MiB (it grows only as pages are read,
      * so a small token stays small): at a million objects it holds the
      * indexes, so a find walks its tree in memory as at a thousand instead
      * of a pread per level, and an insert finds its leaf pages there.
